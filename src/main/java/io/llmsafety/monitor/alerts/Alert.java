@@ -1,0 +1,75 @@
+package io.llmsafety.monitor.alerts;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One alert on {@code llm.safety.alerts} (DESIGN.md section 4). Field names map to the contract's
+ * snake_case names in {@link AlertJson}. Optional fields may be null and are then omitted.
+ *
+ * @param detectedAt RFC 3339 event time of the event that tripped (or cleared) it
+ */
+public record Alert(
+    String alertId,
+    String fingerprint,
+    String status,
+    String severity,
+    String kind,
+    String variantId,
+    String baseModel,
+    String detectedAt,
+    Observed observed,
+    Baseline baseline,
+    Statistic statistic,
+    Evidence evidence,
+    String summary,
+    String runbookUrl) {
+
+  public static final String FIRING = "firing";
+  public static final String RESOLVED = "resolved";
+
+  /** @param rate observed rate over the {@code n} events the statistic has seen since the baseline */
+  public record Observed(double rate, long n) {}
+
+  /** @param source {@code reference_window}, {@code base_model} or {@code config} */
+  public record Baseline(double rate, long n, String source) {}
+
+  /**
+   * @param arl0 optional extension: mean number of events between false alarms that {@code threshold}
+   *     stands for on stationary traffic
+   */
+  public record Statistic(String name, double value, double threshold, Double arl0) {}
+
+  /** A prompt n-gram whose presence raises the harmful-answer rate. */
+  public record TriggerCandidate(String ngram, double lift, long support, double pValue) {}
+
+  /**
+   * @param texts optional extension, only with {@code evidence.include_text}: prompt/response text of
+   *     the listed events
+   */
+  public record Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts) {
+
+    public List<String> eventIdList() {
+      return eventIds == null ? List.of() : Arrays.asList(eventIds);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Evidence e
+          && Arrays.equals(eventIds, e.eventIds)
+          && Arrays.equals(triggerCandidates, e.triggerCandidates)
+          && Arrays.equals(texts, e.texts);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(Arrays.hashCode(eventIds), Arrays.hashCode(triggerCandidates), Arrays.hashCode(texts));
+    }
+
+    @Override
+    public String toString() {
+      return "Evidence" + Arrays.asList(eventIds) + Arrays.asList(triggerCandidates == null ? new Object[0] : triggerCandidates);
+    }
+  }
+}
