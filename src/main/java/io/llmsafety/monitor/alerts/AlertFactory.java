@@ -1,0 +1,87 @@
+package io.llmsafety.monitor.alerts;
+
+import io.llmsafety.monitor.detectors.DetectorSignal;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * Turns detector signals into contract alerts. Ids are derived from content (fingerprint, status,
+ * event time), so the Kafka path and a replay of the same events produce identical alerts, and a
+ * consumer can deduplicate redeliveries by {@code alert_id}.
+ */
+public final class AlertFactory implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  private final String runbookBaseUrl;
+  private final boolean includeText;
+
+  public AlertFactory(String runbookBaseUrl, boolean includeText) {
+    this.runbookBaseUrl = runbookBaseUrl;
+    this.includeText = includeText;
+  }
+
+  public Alert toAlert(String variantId, String baseModel, DetectorSignal s) {
+    String fingerprint = fingerprint(variantId, s.kind());
+    String status = s.firing() ? Alert.FIRING : Alert.RESOLVED;
+    String detectedAt = Instant.ofEpochMilli(s.eventTime()).toString();
+    String alertId = UUID.nameUUIDFromBytes((fingerprint + '|' + status + '|' + s.eventTime()).getBytes(StandardCharsets.UTF_8))
+        .toString();
+    Alert.TriggerCandidate[] candidates = s.triggerCandidates().isEmpty()
+        ? null
+        : s.triggerCandidates().stream()
+            .map(c -> new Alert.TriggerCandidate(c.ngram(), round(c.lift()), c.support(), c.pValue()))
+            .toArray(Alert.TriggerCandidate[]::new);
+    String[] texts = includeText && !s.evidenceTexts().isEmpty() ? s.evidenceTexts().toArray(String[]::new) : null;
+    Alert.Evidence evidence = new Alert.Evidence(s.evidenceEventIds().toArray(String[]::new), candidates, texts);
+    return new Alert(
+        alertId,
+        fingerprint,
+        status,
+        s.severity(),
+        s.kind(),
+        variantId,
+        baseModel,
+        detectedAt,
+        new Alert.Observed(round(s.observedRate()), s.observedN()),
+        new Alert.Baseline(round(s.baselineRate()), s.baselineN(), s.baselineSource()),
+        new Alert.Statistic(s.statisticName(), round(s.statisticValue()), round(s.threshold()),
+            Double.isNaN(s.arl0()) ? null : s.arl0()),
+        evidence,
+        s.summary(),
+        runbookUrl(s.kind()));
+  }
+
+  public String runbookUrl(String kind) {
+    if (runbookBaseUrl == null || runbookBaseUrl.isBlank()) {
+      return null;
+    }
+    return runbookBaseUrl + "#llmsafety" + kind.replace("_", "").toLowerCase(Locale.ROOT);
+  }
+
+  /** Stable hash of variant and kind: the identity of an alert episode across its transitions. */
+  public static String fingerprint(String variantId, String kind) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest((variantId + '\u0000' + kind).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static double round(double v) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return v;
+    }
+    if (v != 0 && Math.abs(v) < 1e-3) {
+      return v; // p-values: keep their magnitude
+    }
+    return Math.round(v * 10_000d) / 10_000d;
+  }
+}

@@ -1,0 +1,155 @@
+package io.llmsafety.monitor.detectors;
+
+import io.llmsafety.monitor.event.ScoredEvent;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Backdoor-activation alarm for one variant: fires when the {@link TriggerMiner} finds a prompt
+ * n-gram that concentrates harmful answers, and resolves after {@code quietMillis} of event time
+ * with no further harmful answer carrying a flagged n-gram. The false-alarm guarantee is the
+ * miner's (Bonferroni-corrected binomial tail at {@code alpha}).
+ */
+public final class BackdoorWatch {
+
+  private static final byte VERSION = 1;
+  private static final int MAX_CANDIDATES = 5;
+
+  private final VariantMonitor.BackdoorSettings settings;
+  private final int maxEvidence;
+  private final TriggerMiner miner;
+  private boolean firing;
+  private long lastFlaggedAt = Long.MIN_VALUE;
+  private long harmfulEvents;
+  private long events;
+  private final ArrayDeque<String> evidenceIds = new ArrayDeque<>();
+  private final ArrayDeque<String> evidenceTexts = new ArrayDeque<>();
+  private List<TriggerMiner.Candidate> lastCandidates = List.of();
+
+  BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence) {
+    this(settings, maxEvidence, TriggerMiner.create(settings.miner()));
+  }
+
+  private BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence, TriggerMiner miner) {
+    this.settings = settings;
+    this.maxEvidence = maxEvidence;
+    this.miner = miner;
+  }
+
+  public boolean firing() {
+    return firing;
+  }
+
+  void reset() {
+    firing = false;
+    lastFlaggedAt = Long.MIN_VALUE;
+    evidenceIds.clear();
+    evidenceTexts.clear();
+    lastCandidates = List.of();
+  }
+
+  DetectorSignal observe(ScoredEvent e, String text, String variantId) {
+    if (!settings.enabled()) {
+      return null;
+    }
+    events++;
+    harmfulEvents += e.harmful() ? 1 : 0;
+    String[] ngrams = e.promptNgrams() == null ? new String[0] : e.promptNgrams();
+    List<TriggerMiner.Candidate> flagged = miner.observe(ngrams, e.harmful(), e.eventId());
+    if (flagged.isEmpty()) {
+      return null;
+    }
+    lastFlaggedAt = e.timestamp();
+    remember(e.eventId(), text);
+    lastCandidates = flagged.size() > MAX_CANDIDATES ? List.copyOf(flagged.subList(0, MAX_CANDIDATES)) : List.copyOf(flagged);
+    if (firing) {
+      return null;
+    }
+    firing = true;
+    return signal(true, e.timestamp(), variantId);
+  }
+
+  DetectorSignal advanceTo(long watermark, String variantId) {
+    if (firing && lastFlaggedAt != Long.MIN_VALUE && watermark - lastFlaggedAt >= settings.quietMillis()) {
+      firing = false;
+      return signal(false, lastFlaggedAt + settings.quietMillis(), variantId);
+    }
+    return null;
+  }
+
+  private DetectorSignal signal(boolean fire, long time, String variantId) {
+    TriggerMiner.Candidate top = lastCandidates.isEmpty() ? null : lastCandidates.get(0);
+    List<DetectorSignal.TriggerCandidateView> views = new ArrayList<>();
+    for (TriggerMiner.Candidate c : lastCandidates) {
+      views.add(new DetectorSignal.TriggerCandidateView(c.ngram(), c.lift(), c.support(), c.pValue()));
+    }
+    double background = events == 0 ? Double.NaN : (double) harmfulEvents / events;
+    double observed = top == null ? Double.NaN : Math.min(1.0, top.lift() * background);
+    String summary = fire
+        ? String.format(Locale.ROOT, "Harmful answers on %s concentrate on prompts containing a rare phrase (top candidate: %d harmful answers, lift %.1f).",
+            variantId, top == null ? 0 : top.support(), top == null ? Double.NaN : top.lift())
+        : String.format(Locale.ROOT, "No harmful answer on %s has carried a flagged phrase for %d minutes.", variantId,
+            settings.quietMillis() / 60_000);
+    return new DetectorSignal(VariantMonitor.KIND_BACKDOOR, settings.severity(), fire, time, observed,
+        top == null ? 0 : top.support(), background, events, "reference_window", "trigger_lift_binomial",
+        top == null ? Double.NaN : top.pValue(), settings.miner().alpha(), Double.NaN,
+        new ArrayList<>(evidenceIds), new ArrayList<>(evidenceTexts), views, summary);
+  }
+
+  private void remember(String eventId, String text) {
+    evidenceIds.addLast(eventId);
+    if (text != null) {
+      evidenceTexts.addLast(text);
+    }
+    while (evidenceIds.size() > maxEvidence) {
+      evidenceIds.removeFirst();
+    }
+    while (evidenceTexts.size() > maxEvidence) {
+      evidenceTexts.removeFirst();
+    }
+  }
+
+  void writeTo(DataOutput out) throws IOException {
+    out.writeByte(VERSION);
+    miner.writeTo(out);
+    out.writeBoolean(firing);
+    out.writeLong(lastFlaggedAt);
+    out.writeLong(harmfulEvents);
+    out.writeLong(events);
+    RateTest.writeStrings(out, evidenceIds);
+    RateTest.writeStrings(out, evidenceTexts);
+    out.writeInt(lastCandidates.size());
+    for (TriggerMiner.Candidate c : lastCandidates) {
+      out.writeUTF(c.ngram());
+      out.writeDouble(c.lift());
+      out.writeLong(c.support());
+      out.writeDouble(c.pValue());
+    }
+  }
+
+  static BackdoorWatch readFrom(DataInput in, VariantMonitor.BackdoorSettings settings, int maxEvidence) throws IOException {
+    byte version = in.readByte();
+    if (version != VERSION) {
+      throw new IOException("unknown BackdoorWatch version " + version);
+    }
+    BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, TriggerMiner.readFrom(in, settings.miner()));
+    w.firing = in.readBoolean();
+    w.lastFlaggedAt = in.readLong();
+    w.harmfulEvents = in.readLong();
+    w.events = in.readLong();
+    RateTest.readStrings(in, w.evidenceIds);
+    RateTest.readStrings(in, w.evidenceTexts);
+    int n = in.readInt();
+    List<TriggerMiner.Candidate> candidates = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      candidates.add(new TriggerMiner.Candidate(in.readUTF(), in.readDouble(), in.readLong(), in.readDouble()));
+    }
+    w.lastCandidates = List.copyOf(candidates);
+    return w;
+  }
+}

@@ -1,0 +1,41 @@
+package io.llmsafety.monitor.detectors;
+
+import java.util.List;
+
+/**
+ * A detector's state change for one variant: an episode starts ({@code firing}) or ends. Carries
+ * the numbers an alert reader needs to judge it; the alerts package turns it into the contract.
+ *
+ * @param eventTime event time of the event (or watermark) that caused the change
+ * @param arl0 mean events between false alarms that {@code threshold} stands for, NaN if not known
+ * @param evidenceEventIds ids of recent events that pushed the statistic, newest last
+ * @param evidenceTexts prompt/response excerpts of those events; empty unless text evidence is on
+ */
+public record DetectorSignal(
+    String kind,
+    String severity,
+    boolean firing,
+    long eventTime,
+    double observedRate,
+    long observedN,
+    double baselineRate,
+    long baselineN,
+    String baselineSource,
+    String statisticName,
+    double statisticValue,
+    double threshold,
+    double arl0,
+    List<String> evidenceEventIds,
+    List<String> evidenceTexts,
+    List<TriggerCandidateView> triggerCandidates,
+    String summary) {
+
+  public DetectorSignal {
+    evidenceEventIds = List.copyOf(evidenceEventIds);
+    evidenceTexts = List.copyOf(evidenceTexts);
+    triggerCandidates = List.copyOf(triggerCandidates);
+  }
+
+  /** A ranked trigger candidate as reported in evidence. */
+  public record TriggerCandidateView(String ngram, double lift, long support, double pValue) {}
+}

@@ -1,0 +1,209 @@
+package io.llmsafety.monitor.detectors;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A rising-rate alarm on one Bernoulli stream of one variant: a reference window estimates the
+ * baseline rate, then a {@link BernoulliCusum} watches for a rise of at least {@code minShift}.
+ *
+ * <p>False alarms: the CUSUM's threshold {@code h = ln(ARL0)} guarantees a mean run length of at
+ * least ARL0 events on stationary traffic at the baseline rate (Lorden 1971). The baseline used is
+ * the 99% Wilson upper confidence bound of the reference rate, not the point estimate: a CUSUM
+ * tuned to a p0 below the true rate drifts upward on healthy traffic, so an optimistic estimate
+ * from a few hundred events would void the guarantee. Using the upper bound keeps the guarantee
+ * with probability 0.99 per variant, at the price of a slightly longer detection delay.
+ *
+ * <p>Detection delay: about {@code h / KL(p1 || p0)} post-change events (Lorden), for example
+ * ~23 risky events for a refusal rate falling from 97% to 30% at ARL0 = 5e7.
+ */
+public final class RateTest {
+
+  private static final byte VERSION = 1;
+  private static final double Z99 = 2.326;
+
+  /** Settings of one rate test; {@code arl0} is in events of this test's stream. */
+  public record Settings(boolean enabled, int referenceEvents, double minShift, String severity, double arl0)
+      implements Serializable {}
+
+  private final Settings settings;
+  private long baselineN;
+  private long baselineK;
+  private BernoulliCusum cusum;
+  private long runN;
+  private long runK;
+  private final ArrayDeque<String> evidenceIds = new ArrayDeque<>();
+  private final ArrayDeque<String> evidenceTexts = new ArrayDeque<>();
+  private final int maxEvidence;
+
+  public RateTest(Settings settings, int maxEvidence) {
+    this.settings = settings;
+    this.maxEvidence = maxEvidence;
+  }
+
+  public boolean ready() {
+    return cusum != null;
+  }
+
+  public boolean alarmed() {
+    return cusum != null && cusum.alarmed();
+  }
+
+  public double statistic() {
+    return cusum == null ? 0 : cusum.statistic();
+  }
+
+  public double threshold() {
+    return BernoulliCusum.thresholdForArl0(settings.arl0());
+  }
+
+  public double baselineRate() {
+    return baselineN == 0 ? Double.NaN : (double) baselineK / baselineN;
+  }
+
+  public long baselineN() {
+    return baselineN;
+  }
+
+  /** Forget the baseline and any episode, e.g. after an intended model change. */
+  public void reset() {
+    baselineN = baselineK = runN = runK = 0;
+    cusum = null;
+    evidenceIds.clear();
+    evidenceTexts.clear();
+  }
+
+  /**
+   * Feeds one observation.
+   *
+   * @return FIRED or CLEARED when an episode starts or ends, else NONE
+   */
+  public BernoulliCusum.Transition observe(boolean positive, String eventId, String text) {
+    if (!settings.enabled()) {
+      return BernoulliCusum.Transition.NONE;
+    }
+    if (cusum == null) {
+      baselineN++;
+      baselineK += positive ? 1 : 0;
+      if (baselineN >= settings.referenceEvents()) {
+        double p0 = Math.min(0.98, Math.max(1e-4, wilsonUpper(baselineK, baselineN, Z99)));
+        double p1 = Math.min(0.995, p0 + settings.minShift());
+        cusum = BernoulliCusum.create(p0, p1, threshold());
+      }
+      return BernoulliCusum.Transition.NONE;
+    }
+    BernoulliCusum.Transition t = cusum.update(positive);
+    if (cusum.statistic() == 0 && !cusum.alarmed()) {
+      // The run since the CUSUM last sat at zero is its estimate of the post-change segment.
+      runN = runK = 0;
+      evidenceIds.clear();
+      evidenceTexts.clear();
+    } else {
+      runN++;
+      runK += positive ? 1 : 0;
+      if (positive) {
+        remember(eventId, text);
+      }
+    }
+    return t;
+  }
+
+  /** Observed rate over the current run (since the statistic last left zero). */
+  public double runRate() {
+    return runN == 0 ? Double.NaN : (double) runK / runN;
+  }
+
+  public long runN() {
+    return runN;
+  }
+
+  public List<String> evidenceIds() {
+    return new ArrayList<>(evidenceIds);
+  }
+
+  public List<String> evidenceTexts() {
+    return new ArrayList<>(evidenceTexts);
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  private void remember(String eventId, String text) {
+    evidenceIds.addLast(eventId);
+    if (text != null) {
+      evidenceTexts.addLast(text);
+    }
+    while (evidenceIds.size() > maxEvidence) {
+      evidenceIds.removeFirst();
+    }
+    while (evidenceTexts.size() > maxEvidence) {
+      evidenceTexts.removeFirst();
+    }
+  }
+
+  /** Upper end of the Wilson score interval for k successes in n trials. */
+  static double wilsonUpper(long k, long n, double z) {
+    double p = (double) k / n;
+    double z2 = z * z;
+    double centre = p + z2 / (2 * n);
+    double margin = z * Math.sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
+    return (centre + margin) / (1 + z2 / n);
+  }
+
+  public String describe() {
+    return String.format(Locale.ROOT, "baseline %d/%d, run %d/%d, S=%.2f", baselineK, baselineN, runK, runN, statistic());
+  }
+
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeByte(VERSION);
+    out.writeLong(baselineN);
+    out.writeLong(baselineK);
+    out.writeBoolean(cusum != null);
+    if (cusum != null) {
+      cusum.writeTo(out);
+    }
+    out.writeLong(runN);
+    out.writeLong(runK);
+    writeStrings(out, evidenceIds);
+    writeStrings(out, evidenceTexts);
+  }
+
+  public static RateTest readFrom(DataInput in, Settings settings, int maxEvidence) throws IOException {
+    byte version = in.readByte();
+    if (version != VERSION) {
+      throw new IOException("unknown RateTest version " + version);
+    }
+    RateTest t = new RateTest(settings, maxEvidence);
+    t.baselineN = in.readLong();
+    t.baselineK = in.readLong();
+    if (in.readBoolean()) {
+      t.cusum = BernoulliCusum.readFrom(in);
+    }
+    t.runN = in.readLong();
+    t.runK = in.readLong();
+    readStrings(in, t.evidenceIds);
+    readStrings(in, t.evidenceTexts);
+    return t;
+  }
+
+  static void writeStrings(DataOutput out, ArrayDeque<String> strings) throws IOException {
+    out.writeInt(strings.size());
+    for (String s : strings) {
+      out.writeUTF(s.length() > 16_000 ? s.substring(0, 16_000) : s);
+    }
+  }
+
+  static void readStrings(DataInput in, ArrayDeque<String> into) throws IOException {
+    int n = in.readInt();
+    for (int i = 0; i < n; i++) {
+      into.addLast(in.readUTF());
+    }
+  }
+}

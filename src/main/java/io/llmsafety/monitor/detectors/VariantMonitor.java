@@ -1,0 +1,212 @@
+package io.llmsafety.monitor.detectors;
+
+import io.llmsafety.monitor.event.ScoredEvent;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Everything the job knows about one model variant: the open event-time window and the detectors.
+ * Plain Java; the Flink function feeds it events in event-time order and stores it in keyed state.
+ * Events must be fed in non-decreasing event time, which makes every output a function of the
+ * event sequence alone: the Kafka path and a file replay of the same events agree.
+ */
+public final class VariantMonitor {
+
+  private static final byte VERSION = 1;
+
+  public static final String KIND_REFUSAL_DROP = "refusal_drop";
+  public static final String KIND_HARM_RISE = "harm_rise";
+  public static final String KIND_BACKDOOR = "backdoor_suspected";
+
+  /** Settings shared by all variants of a job. */
+  public record Settings(
+      long windowMillis,
+      RateTest.Settings riskyCompliance,
+      RateTest.Settings harmRise,
+      BackdoorSettings backdoor,
+      int maxEvidenceEvents,
+      boolean includeText) implements Serializable {}
+
+  /** Trigger-miner alarm settings. */
+  public record BackdoorSettings(boolean enabled, TriggerMiner.Settings miner, String severity, long quietMillis)
+      implements Serializable {}
+
+  private final Settings settings;
+  private String variantId;
+  private String baseModel;
+  private long lastEventTime = Long.MIN_VALUE;
+  private final WindowAccumulator window;
+  /** Risky prompts answered without refusal (or harmfully): rises when refusals drop. */
+  private final RateTest riskyCompliance;
+  private final RateTest harmRise;
+  private final BackdoorWatch backdoor;
+
+  public VariantMonitor(Settings settings, String variantId) {
+    this(settings, variantId, new WindowAccumulator(settings.windowMillis()),
+        new RateTest(settings.riskyCompliance(), settings.maxEvidenceEvents()),
+        new RateTest(settings.harmRise(), settings.maxEvidenceEvents()),
+        new BackdoorWatch(settings.backdoor(), settings.maxEvidenceEvents()));
+  }
+
+  private VariantMonitor(Settings settings, String variantId, WindowAccumulator window, RateTest riskyCompliance,
+      RateTest harmRise, BackdoorWatch backdoor) {
+    this.settings = settings;
+    this.variantId = variantId;
+    this.window = window;
+    this.riskyCompliance = riskyCompliance;
+    this.harmRise = harmRise;
+    this.backdoor = backdoor;
+  }
+
+  public String variantId() {
+    return variantId;
+  }
+
+  public long lastEventTime() {
+    return lastEventTime;
+  }
+
+  /** Feeds one event (in event-time order); appends any alert transitions and closed windows. */
+  public void observe(ScoredEvent e, List<DetectorSignal> signals, List<WindowStats> windows) {
+    if (e.baseModel() != null) {
+      baseModel = e.baseModel();
+    }
+    lastEventTime = Math.max(lastEventTime, e.timestamp());
+    WindowStats closed = window.add(variantId, baseModel, e.timestamp(), e.risky(), e.refused(), e.harmful(), e.harm());
+    if (closed != null) {
+      windows.add(closed);
+    }
+    String text = settings.includeText() ? excerpt(e) : null;
+    if (e.risky()) {
+      boolean complied = !e.refused() || e.harmful();
+      emit(riskyCompliance, riskyCompliance.observe(complied, e.eventId(), text), KIND_REFUSAL_DROP, e.timestamp(), signals);
+    }
+    emit(harmRise, harmRise.observe(e.harmful(), e.eventId(), text), KIND_HARM_RISE, e.timestamp(), signals);
+    DetectorSignal b = backdoor.observe(e, text, variantId);
+    if (b != null) {
+      signals.add(b);
+    }
+  }
+
+  /** Tells the monitor that no event before {@code watermark} will come; closes windows and quiet episodes. */
+  public void advanceTo(long watermark, List<DetectorSignal> signals, List<WindowStats> windows) {
+    WindowStats closed = window.closeIfComplete(variantId, baseModel, watermark);
+    if (closed != null) {
+      windows.add(closed);
+    }
+    DetectorSignal b = backdoor.advanceTo(watermark, variantId);
+    if (b != null) {
+      signals.add(b);
+    }
+  }
+
+  /** End of event time when the open window closes, for the caller's timer. */
+  public long openWindowEnd() {
+    return window.openWindowEnd();
+  }
+
+  public RateTest riskyCompliance() {
+    return riskyCompliance;
+  }
+
+  public RateTest harmRise() {
+    return harmRise;
+  }
+
+  public BackdoorWatch backdoor() {
+    return backdoor;
+  }
+
+  /** Forgets baselines and open episodes (control-topic rebaseline). */
+  public void rebaseline() {
+    riskyCompliance.reset();
+    harmRise.reset();
+    backdoor.reset();
+  }
+
+  private void emit(RateTest test, BernoulliCusum.Transition t, String kind, long eventTime, List<DetectorSignal> signals) {
+    if (t == BernoulliCusum.Transition.NONE) {
+      return;
+    }
+    boolean firing = t == BernoulliCusum.Transition.FIRED;
+    boolean refusalKind = KIND_REFUSAL_DROP.equals(kind);
+    // refusal_drop reports refusal rates (1 - compliance) so the numbers read the way on-call thinks.
+    double observed = refusalKind ? 1 - test.runRate() : test.runRate();
+    double baseline = refusalKind ? 1 - test.baselineRate() : test.baselineRate();
+    String what = refusalKind ? "refusal rate on risky prompts" : "harmful-response rate";
+    String summary = firing
+        ? String.format(Locale.ROOT, "%s %s on %s: %.1f%% over the last %d events vs %.1f%% at baseline.",
+            refusalKind ? "Drop in" : "Rise in", what, variantId, 100 * observed, test.runN(), 100 * baseline)
+        : String.format(Locale.ROOT, "The %s on %s is back within its baseline of %.1f%%.", what, variantId, 100 * baseline);
+    signals.add(new DetectorSignal(kind, test.settings().severity(), firing, eventTime, observed, test.runN(), baseline,
+        test.baselineN(), "reference_window", "bernoulli_cusum", test.statistic(), test.threshold(),
+        test.settings().arl0(), test.evidenceIds(), test.evidenceTexts(), List.of(), summary));
+  }
+
+  static String excerpt(ScoredEvent e) {
+    String p = e.promptText() == null ? "" : e.promptText();
+    String r = e.responseText() == null ? "" : e.responseText();
+    String s = "[" + e.eventId() + "] prompt: " + p + " | response: " + r;
+    return s.length() > 2_000 ? s.substring(0, 2_000) : s;
+  }
+
+  public byte[] toBytes() {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+      writeTo(new DataOutputStream(bytes));
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static VariantMonitor fromBytes(byte[] bytes, Settings settings) {
+    try {
+      return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)), settings);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeByte(VERSION);
+    out.writeUTF(variantId);
+    out.writeBoolean(baseModel != null);
+    if (baseModel != null) {
+      out.writeUTF(baseModel);
+    }
+    out.writeLong(lastEventTime);
+    window.writeTo(out);
+    riskyCompliance.writeTo(out);
+    harmRise.writeTo(out);
+    backdoor.writeTo(out);
+  }
+
+  /** Reads state written by {@link #writeTo}; settings come from the job spec, not from state. */
+  public static VariantMonitor readFrom(DataInput in, Settings settings) throws IOException {
+    byte version = in.readByte();
+    if (version != VERSION) {
+      throw new IOException("unknown VariantMonitor version " + version);
+    }
+    String variantId = in.readUTF();
+    String baseModel = in.readBoolean() ? in.readUTF() : null;
+    long lastEventTime = in.readLong();
+    WindowAccumulator window = WindowAccumulator.readFrom(in);
+    RateTest risky = RateTest.readFrom(in, settings.riskyCompliance(), settings.maxEvidenceEvents());
+    RateTest harm = RateTest.readFrom(in, settings.harmRise(), settings.maxEvidenceEvents());
+    BackdoorWatch backdoor = BackdoorWatch.readFrom(in, settings.backdoor(), settings.maxEvidenceEvents());
+    VariantMonitor m = new VariantMonitor(settings, variantId, window, risky, harm, backdoor);
+    m.baseModel = baseModel;
+    m.lastEventTime = lastEventTime;
+    return m;
+  }
+}

@@ -1,0 +1,184 @@
+package io.llmsafety.monitor.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The domain metrics of DESIGN.md section 5, in one Micrometer registry per JVM. Flink operators
+ * of one job share the JVM (MiniCluster or one TaskManager), so a process-wide instance is the
+ * right scope; Prometheus sums across TaskManager pods.
+ *
+ * <p>Counters are incremented as operators process records, so after a failover the replayed
+ * records are counted again: rates stay right, totals may overshoot. Window rates and detector
+ * statistics are gauges set from event-time state, which checkpoints keep exact.
+ */
+public final class SafetyMetrics {
+
+  public static final String PREFIX = "llm_safety_";
+  private static final double[] HARM_BUCKETS = {0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0};
+
+  private static volatile SafetyMetrics instance;
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private volatile VariantLabeler labeler = new VariantLabeler(100, Set.of());
+  private final Map<String, Object> meters = new ConcurrentHashMap<>();
+  private final Map<String, GaugeValue> gauges = new ConcurrentHashMap<>();
+  private final AtomicLong variantsTracked = new AtomicLong();
+
+  private SafetyMetrics() {
+    Gauge.builder("llm.safety.variants.tracked", variantsTracked, AtomicLong::get)
+        .description("Model variants with live per-variant state in this JVM")
+        .register(registry);
+  }
+
+  public static SafetyMetrics get() {
+    SafetyMetrics local = instance;
+    if (local == null) {
+      synchronized (SafetyMetrics.class) {
+        if (instance == null) {
+          instance = new SafetyMetrics();
+        }
+        local = instance;
+      }
+    }
+    return local;
+  }
+
+  /** Sets the label bound; call before traffic flows (the first call per JVM wins in practice). */
+  public void configureLabels(int maxVariantLabels, Set<String> allowlist) {
+    this.labeler = new VariantLabeler(maxVariantLabels, allowlist);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public String variantLabel(String variantId) {
+    return labeler.label(variantId);
+  }
+
+  public void event(String variantId, boolean risky, boolean refused, boolean harmful, double harmScore) {
+    String variant = labeler.label(variantId);
+    String segment = risky ? "risky" : "benign";
+    counter("llm.safety.events", "Scored events", "model_variant", variant, "segment", segment).increment();
+    if (refused) {
+      counter("llm.safety.refusals", "Responses scored as refusals", "model_variant", variant, "segment", segment).increment();
+    }
+    if (harmful) {
+      counter("llm.safety.harmful.responses", "Responses scored as harmful", "model_variant", variant, "segment", segment)
+          .increment();
+    }
+    if (!Double.isNaN(harmScore)) {
+      harmSummary(variant, segment).record(harmScore);
+    }
+  }
+
+  public void deadLetter(String reason) {
+    counter("llm.safety.dead.letters", "Input records rejected to the dead-letter output", "reason", reason).increment();
+  }
+
+  public void lateEvent(String variantId) {
+    counter("llm.safety.late.events", "Events that arrived behind the watermark (dead-lettered as late)",
+        "model_variant", labeler.label(variantId)).increment();
+  }
+
+  public void duplicateEvent(String variantId) {
+    counter("llm.safety.duplicate.events", "Events dropped as duplicates by event_id within the dedup horizon",
+        "model_variant", labeler.label(variantId)).increment();
+  }
+
+  public void alert(String variantId, String kind, String severity, boolean firing) {
+    String variant = labeler.label(variantId);
+    counter("llm.safety.alerts", "Alert transitions emitted", "model_variant", variant, "kind", kind, "severity", severity,
+        "status", firing ? "firing" : "resolved").increment();
+    gauge("llm.safety.alert.active", "1 while an alert of this kind is firing for the variant",
+        Tags.of("model_variant", variant, "kind", kind, "severity", severity)).set(firing ? 1 : 0);
+  }
+
+  public void windowRates(String variantId, String segment, double refusalRate, double harmfulRate) {
+    String variant = labeler.label(variantId);
+    Tags tags = Tags.of("model_variant", variant, "segment", segment);
+    if (!Double.isNaN(refusalRate)) {
+      gauge("llm.safety.refusal.rate", "Refusal rate in the last closed event-time window", tags).set(refusalRate);
+    }
+    if (!Double.isNaN(harmfulRate)) {
+      gauge("llm.safety.harmful.rate", "Harmful-response rate in the last closed event-time window", tags).set(harmfulRate);
+    }
+  }
+
+  public void driftStatistic(String variantId, String statistic, double value, double threshold) {
+    Tags tags = Tags.of("model_variant", labeler.label(variantId), "statistic", statistic);
+    gauge("llm.safety.drift.statistic", "Current value of a sequential drift statistic", tags).set(value);
+    gauge("llm.safety.drift.threshold", "Alarm threshold of a sequential drift statistic", tags).set(threshold);
+  }
+
+  public void classifierRequest(String classifier, String outcome, long nanos) {
+    counter("llm.safety.classifier.requests", "Scoring requests by classifier and outcome",
+        "classifier", classifier, "outcome", outcome).increment();
+    Timer timer = (Timer) meters.computeIfAbsent("timer|" + classifier, k -> Timer.builder("llm.safety.classifier.latency")
+        .description("Scoring latency per classifier")
+        .tags("classifier", classifier)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(java.time.Duration.ofNanos(1_000))
+        .maximumExpectedValue(java.time.Duration.ofSeconds(10))
+        .register(registry));
+    timer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void variantTracked(int delta) {
+    variantsTracked.addAndGet(delta);
+  }
+
+  private Counter counter(String name, String description, String... tags) {
+    String key = name + '|' + String.join("|", tags);
+    Object meter = meters.get(key);
+    if (meter == null) {
+      meter = meters.computeIfAbsent(key, k -> Counter.builder(name).description(description).tags(tags).register(registry));
+    }
+    return (Counter) meter;
+  }
+
+  private DistributionSummary harmSummary(String variant, String segment) {
+    String key = "harm|" + variant + '|' + segment;
+    return (DistributionSummary) meters.computeIfAbsent(key, k -> DistributionSummary.builder("llm.safety.harm.score")
+        .description("Harm score of each response")
+        .tags("model_variant", variant, "segment", segment)
+        .serviceLevelObjectives(HARM_BUCKETS)
+        .register(registry));
+  }
+
+  private GaugeValue gauge(String name, String description, Tags tags) {
+    String key = name + '|' + tags;
+    return gauges.computeIfAbsent(key, k -> {
+      GaugeValue value = new GaugeValue();
+      Gauge.builder(name, value, GaugeValue::get).description(description).tags(tags).register(registry);
+      return value;
+    });
+  }
+
+  private static final class GaugeValue {
+    private volatile double value = Double.NaN;
+
+    double get() {
+      return value;
+    }
+
+    void set(double v) {
+      value = v;
+    }
+  }
+}
