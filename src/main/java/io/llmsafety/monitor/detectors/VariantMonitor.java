@@ -71,6 +71,10 @@ public final class VariantMonitor {
     return variantId;
   }
 
+  public String baseModel() {
+    return baseModel;
+  }
+
   public long lastEventTime() {
     return lastEventTime;
   }
