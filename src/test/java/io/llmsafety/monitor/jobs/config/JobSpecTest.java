@@ -1,0 +1,290 @@
+package io.llmsafety.monitor.jobs.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class JobSpecTest {
+
+  private static final String SRC = "jobs/x.yaml";
+  private static final Function<String, String> NO_ENV = name -> null;
+
+  private static JobSpec parse(String yaml) {
+    return JobSpec.parse(yaml, SRC, NO_ENV);
+  }
+
+  // ---- packaged specs ----
+
+  @Test
+  void shouldLoadPackagedDefaultsWithProductionValues() {
+    JobSpec spec = JobSpec.defaults();
+    assertThat(spec.name()).isEqualTo("llm-safety-monitor");
+    assertThat(spec.kafka().topics().input()).isEqualTo("llm.interactions");
+    assertThat(spec.kafka().topics().deadLetter()).isEqualTo("llm.safety.dead-letter");
+    assertThat(spec.kafka().startingOffsets()).isEqualTo(KafkaSpec.StartingOffsets.COMMITTED);
+    assertThat(spec.kafka().properties()).isEmpty();
+    assertThat(spec.flink().stateBackend()).isEqualTo(FlinkSpec.StateBackend.ROCKSDB);
+    assertThat(spec.flink().checkpointInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(spec.flink().checkpointDir()).isNull();
+    assertThat(spec.eventTime().variantTtl()).isEqualTo(Duration.ofDays(7));
+    assertThat(spec.scoring().policy()).isEqualTo(ScoringSpec.Policy.PREFER_UPSTREAM);
+    assertThat(spec.detectors().riskyCompliance().minShift()).isEqualTo(0.15);
+    assertThat(spec.detectors().backdoor().alpha()).isEqualTo(1.0e-6);
+    assertThat(spec.detectors().fleet().minArl0()).isEqualTo(1.0e6);
+    assertThat(spec.alerts().includeText()).isFalse();
+    assertThat(spec.metrics().port()).isEqualTo(9464);
+  }
+
+  @Test
+  void shouldMatchBuiltInDefaultsSoDefaultYamlDocumentsThem() {
+    assertThat(parse("")).isEqualTo(JobSpec.defaults());
+    assertThat(parse("# nothing but a comment\n")).isEqualTo(JobSpec.defaults());
+  }
+
+  @Test
+  void shouldLoadDemoSpecFromTheJobsDirectory() {
+    JobSpec demo = JobSpec.load(Path.of("jobs/demo.yaml"), NO_ENV);
+    assertThat(demo.flink().checkpointInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(demo.flink().stateBackend()).isEqualTo(FlinkSpec.StateBackend.HASHMAP);
+    assertThat(demo.windows().size()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(demo.kafka().startingOffsets()).isEqualTo(KafkaSpec.StartingOffsets.EARLIEST);
+    assertThat(demo.detectors().fleet().variants()).isEqualTo(3);
+    // Unset keys keep the production default.
+    assertThat(demo.kafka().topics()).isEqualTo(JobSpec.defaults().kafka().topics());
+  }
+
+  @Test
+  void shouldReplaceBootstrapServersAtRuntimeForTheDemo() {
+    JobSpec demo = JobSpec.load(Path.of("jobs/demo.yaml"), NO_ENV);
+    JobSpec wired = demo.withKafka(demo.kafka().withBootstrapServers("127.0.0.1:40123"));
+    assertThat(wired.kafka().bootstrapServers()).isEqualTo("127.0.0.1:40123");
+    assertThat(wired.kafka().groupId()).isEqualTo(demo.kafka().groupId());
+  }
+
+  @Test
+  void shouldNameTheSourceWhenTheFileIsMissing() {
+    assertThatThrownBy(() -> JobSpec.load(Path.of("jobs/does-not-exist.yaml")))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageStartingWith("jobs/does-not-exist.yaml: cannot be read");
+  }
+
+  // ---- unknown keys and malformed documents ----
+
+  @Test
+  void shouldRejectAnUnknownKeyNamingItsPathAndTheKnownKeys() {
+    assertThatThrownBy(() -> parse("detectors:\n  risky_compliance:\n    min_shfit: 0.2\n"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessage("jobs/x.yaml: unknown key detectors.risky_compliance.min_shfit (known here: enabled, min_shift, severity)");
+  }
+
+  @Test
+  void shouldRejectAnUnknownTopLevelSection() {
+    assertThatThrownBy(() -> parse("alert:\n  include_text: true\n"))
+        .hasMessageStartingWith("jobs/x.yaml: unknown key alert (known here: name, kafka,");
+  }
+
+  @Test
+  void shouldRejectDuplicateKeys() {
+    assertThatThrownBy(() -> parse("flink:\n  parallelism: 2\n  parallelism: 4\n"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageContaining("jobs/x.yaml: is not valid YAML at line 3");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[1, 2]", "just text", "flink: [\n"})
+  void shouldRejectDocumentsThatAreNotAMapping(String yaml) {
+    assertThatThrownBy(() -> parse(yaml)).isInstanceOf(InvalidJobSpecException.class).hasMessageStartingWith("jobs/x.yaml: ");
+  }
+
+  // ---- bad values ----
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiterString = "=>",
+      textBlock = """
+      detectors: {risky_compliance: {min_shift: 1.5}}   => detectors.risky_compliance.min_shift must be in (0, 1), got 1.5
+      detectors: {harm_rise: {min_shift: 0}}            => detectors.harm_rise.min_shift must be in (0, 1), got 0
+      scoring: {harm_threshold: 1.01}                   => scoring.harm_threshold must be in [0, 1], got 1.01
+      scoring: {refusal_threshold: high}                => scoring.refusal_threshold must be a number, got 'high'
+      scoring: {policy: upstream}                       => scoring.policy must be one of prefer_upstream | max | builtin, got 'upstream'
+      flink: {parallelism: 0}                           => flink.parallelism must be in [1, 32768], got 0
+      flink: {parallelism: 2.5}                         => flink.parallelism must be a whole number, got 2.5
+      flink: {state_backend: memory}                    => flink.state_backend must be one of rocksdb | hashmap, got 'memory'
+      flink: {checkpoint_interval: 30}                  => flink.checkpoint_interval must be a duration like 250ms, 10s, 5m, 1h or 7d, got 30
+      flink: {checkpoint_interval: 5ms}                 => flink.checkpoint_interval must be at least 10ms (Flink's minimum), got 5ms
+      flink: {checkpoint_dir: ''}                       => flink.checkpoint_dir must not be empty
+      event_time: {idleness: 0s}                        => event_time.idleness must be positive, got '0s'
+      event_time: {dedup_horizon: 10 minutes}           => event_time.dedup_horizon must be a duration like 250ms, 10s, 5m, 1h or 7d, got '10 minutes'
+      event_time: {variant_ttl: 1m}                     => event_time.variant_ttl must be at least windows.size (5m), got 1m
+      windows: {size: -5m}                              => windows.size must be a duration like 250ms, 10s, 5m, 1h or 7d, got '-5m'
+      kafka: {starting_offsets: newest}                 => kafka.starting_offsets must be one of committed | earliest | latest, got 'newest'
+      kafka: {bootstrap_servers: 9092}                  => kafka.bootstrap_servers must be a string, got 9092
+      kafka: {topics: {alerts: llm.interactions}}       => kafka.topics.alerts must differ from kafka.topics.input, both are 'llm.interactions'
+      kafka: {topics: {input: 'bad topic'}}             => kafka.topics.input must be a Kafka topic name (letters, digits, '.', '_', '-'; at most 249), got 'bad topic'
+      kafka: {properties: {bootstrap.servers: 'x:1'}}   => kafka.properties."bootstrap.servers" is set by kafka.bootstrap_servers; remove it here
+      kafka: {properties: {ssl: {a: 1}}}                => kafka.properties."ssl" must be a string, number or boolean, got a mapping
+      kafka: []                                         => kafka must be a mapping, got a list
+      detectors: {fleet: {variants: 0}}                 => detectors.fleet.variants must be >= 1, got 0
+      detectors: {fleet: {false_alerts_per_week: 0}}    => detectors.fleet.false_alerts_per_week must be > 0, got 0
+      detectors: {min_arl0: 0.5}                        => detectors.min_arl0 must be >= 1, got 0.5
+      detectors: {backdoor: {alpha: 1}}                 => detectors.backdoor.alpha must be in (0, 1), got 1
+      detectors: {backdoor: {min_lift: 1}}              => detectors.backdoor.min_lift must be > 1, got 1
+      detectors: {backdoor: {max_ngram: 0}}             => detectors.backdoor.max_ngram must be in [1, 8], got 0
+      detectors: {backdoor: {severity: page}}           => detectors.backdoor.severity must be one of critical | warning | info, got 'page'
+      detectors: {backdoor: {enabled: 'no'}}            => detectors.backdoor.enabled must be true or false, got 'no'
+      alerts: {runbook_base_url: 'runbook.md'}          => alerts.runbook_base_url must be an absolute http(s) URL, got 'runbook.md'
+      alerts: {max_evidence_events: -1}                 => alerts.max_evidence_events must be in [0, 1000], got -1
+      metrics: {port: 70000}                            => metrics.port must be in [-1, 65535], got 70000
+      metrics: {port: -2}                               => metrics.port must be in [-1, 65535], got -2
+      metrics: {variant_allowlist: [a, '']}             => metrics.variant_allowlist[1] must be a non-empty string, got ''
+      name: ''                                          => name must not be empty
+      """)
+  void shouldNameTheFieldPathOfABadValue(String yaml, String expected) {
+    assertThatThrownBy(() -> parse(yaml))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessage(SRC + ": " + expected);
+  }
+
+  @Test
+  void shouldExposeTheFieldPathOnTheException() {
+    assertThatThrownBy(() -> parse("metrics: {port: 70000}"))
+        .isInstanceOfSatisfying(InvalidJobSpecException.class, e -> {
+          assertThat(e.source()).isEqualTo(SRC);
+          assertThat(e.fieldPath()).isEqualTo("metrics.port");
+        });
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {-1, 0, 65535})
+  void shouldAcceptMetricsPortsAtTheBounds(int port) {
+    assertThat(parse("metrics: {port: " + port + "}").metrics().port()).isEqualTo(port);
+  }
+
+  @Test
+  void shouldTreatMinusOneMetricsPortAsDisabled() {
+    assertThat(parse("metrics: {port: -1}").metrics().enabled()).isFalse();
+    assertThat(JobSpec.defaults().metrics().enabled()).isTrue();
+  }
+
+  // ---- environment placeholders ----
+
+  @Test
+  void shouldResolveEnvPlaceholdersInKafkaProperties() {
+    Map<String, String> env = Map.of("KAFKA_USER", "svc-monitor", "KAFKA_PASSWORD", "s3cr$t\\1");
+    String yaml =
+        """
+        kafka:
+          properties:
+            security.protocol: SASL_SSL
+            sasl.jaas.config: 'ScramLoginModule required username="${KAFKA_USER}" password="${KAFKA_PASSWORD}";'
+            request.timeout.ms: 30000
+        """;
+    KafkaSpec kafka = JobSpec.parse(yaml, SRC, env::get).kafka();
+    assertThat(kafka.properties())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("sasl.jaas.config", "ScramLoginModule required username=\"svc-monitor\" password=\"s3cr$t\\1\";")
+        .containsEntry("request.timeout.ms", "30000");
+  }
+
+  @Test
+  void shouldFailClearlyWhenAnEnvPlaceholderIsUnset() {
+    String yaml = "kafka:\n  properties:\n    sasl.jaas.config: 'password=\"${KAFKA_PASSWORD}\"'\n";
+    assertThatThrownBy(() -> parse(yaml))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessage("jobs/x.yaml: kafka.properties.\"sasl.jaas.config\" references environment variable KAFKA_PASSWORD, which is not set");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"'${}'", "'${not-a-name}'", "'x${UNCLOSED'"})
+  void shouldRejectMalformedPlaceholders(String value) {
+    assertThatThrownBy(() -> parse("kafka: {properties: {sasl.username: " + value + "}}"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageStartingWith("jobs/x.yaml: kafka.properties.\"sasl.username\" has an");
+  }
+
+  @Test
+  void shouldNotPrintResolvedSecretsInToString() {
+    JobSpec spec = JobSpec.parse("kafka: {properties: {sasl.password: '${PW}'}}", SRC, Map.of("PW", "hunter2")::get);
+    assertThat(spec.kafka().properties()).containsEntry("sasl.password", "hunter2");
+    assertThat(spec.toString()).contains("sasl.password").doesNotContain("hunter2");
+  }
+
+  // ---- durations ----
+
+  @ParameterizedTest
+  @CsvSource({"250ms, PT0.25S", "10s, PT10S", "5m, PT5M", "1h, PT1H", "7d, PT168H", "' 30s ', PT30S", "0s, PT0S"})
+  void shouldParseDurationsWithOneUnit(String text, Duration expected) {
+    assertThat(Durations.parse(text)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "30", "s", "1.5s", "-1s", "1h30m", "10 minutes", "PT10S", "5M", "99999999999999999999d", "9999999999999999d"})
+  void shouldRejectDurationsOutsideTheSimpleForm(String text) {
+    assertThatThrownBy(() -> Durations.parse(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'" + text + "'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"250ms", "10s", "90s", "5m", "1h", "7d", "0ms"})
+  void shouldFormatDurationsSoTheyParseBack(String text) {
+    assertThat(Durations.format(Durations.parse(text))).isEqualTo(text);
+  }
+
+  // ---- fleet budget ----
+
+  @Test
+  void shouldDeriveArl0FromTheFleetBudget() {
+    FleetSpec fleet = JobSpec.defaults().detectors().fleet();
+    // 60 risky events/h * 168 h * 1000 variants * 5 tests / 1 false alert a week.
+    assertThat(fleet.arl0For(fleet.riskyEventsPerVariantPerHour(), 5)).isCloseTo(5.04e7, within(1e-3));
+    // The DESIGN.md section 9 arithmetic: at ARL0 = 1e6 that fleet pages falsely ~every 3.3 hours.
+    double falseAlertsPerWeekAtOneMillion = 60 * 168 * 1000 * 5 / 1.0e6;
+    assertThat(168 / falseAlertsPerWeekAtOneMillion).isCloseTo(3.33, within(0.01));
+  }
+
+  @Test
+  void shouldNotDeriveArl0BelowTheFloor() {
+    FleetSpec small = new FleetSpec(1, 10, 1, 1, 1.0e6);
+    assertThat(small.arl0For(1, 1)).isEqualTo(1.0e6);
+  }
+
+  @Test
+  void shouldRejectNonsenseArl0Arguments() {
+    FleetSpec fleet = JobSpec.defaults().detectors().fleet();
+    assertThatThrownBy(() -> fleet.arl0For(0, 5)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> fleet.arl0For(60, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  // ---- serialization ----
+
+  @Test
+  void shouldSurviveJavaSerializationBecauseFlinkFunctionsCaptureIt() throws IOException, ClassNotFoundException {
+    JobSpec spec =
+        JobSpec.parse(
+            "kafka: {properties: {security.protocol: SSL}}\nmetrics: {variant_allowlist: [a, b]}\nflink: {checkpoint_dir: 's3://b/c'}",
+            SRC,
+            NO_ENV);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(spec);
+    }
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      assertThat(in.readObject()).isEqualTo(spec);
+    }
+  }
+}
