@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -25,12 +26,15 @@ import java.util.Map;
  * {@link DeadLetter} saying why not. Never throws: a record that would throw inside a Flink function
  * would restart the job on the same offset forever, so every failure becomes a rejection.
  *
- * <p>Immutable and thread-safe; share one instance per operator (or per JVM).
+ * <p>Immutable and thread-safe; share one instance per operator (or per JVM). Serializable (only its
+ * limits; the Jackson reader is static) so a Flink function can hold it as a plain field.
  *
  * <p>Dead-letter details name the field and the problem, never prompt or response text, and never
  * Jackson's own messages (they quote the offending token, which may be prompt text).
  */
-public final class EventParser {
+public final class EventParser implements Serializable {
+
+  private static final long serialVersionUID = 1L;
 
   public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
   /** Bounds prompt, response and message content: scorer cost is linear in text length. */

@@ -314,6 +314,40 @@ class EventParserTest {
   }
 
   @Test
+  void shouldNeverThrowOnRandomTextOrTruncatedLines() {
+    Random random = new Random(7L);
+    String valid = examples.get(2);
+    String jsonish = "{}[]\":,\\ 0123456789.eE-tfnul";
+    for (int i = 0; i < 2000; i++) {
+      String input;
+      if (i % 2 == 0) {
+        char[] chars = new char[random.nextInt(120)];
+        for (int k = 0; k < chars.length; k++) {
+          // Bias towards JSON punctuation so the parser gets past the first token.
+          chars[k] = random.nextBoolean() ? jsonish.charAt(random.nextInt(jsonish.length())) : (char) random.nextInt(0x10000);
+        }
+        input = new String(chars);
+      } else {
+        input = valid.substring(0, random.nextInt(valid.length() + 1));
+      }
+      assertThatCode(() -> assertThat(parser.parse(input)).isNotNull()).as("input #%d", i).doesNotThrowAnyException();
+    }
+  }
+
+  @Test
+  void shouldSurviveJavaSerializationSoFlinkFunctionsCanHoldIt() throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(new EventParser(1000, 500));
+    }
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      EventParser copy = (EventParser) in.readObject();
+      assertThat(copy.maxRecordBytes()).isEqualTo(1000);
+      assertThat(copy.parse(examples.get(0))).isInstanceOf(ParseResult.Accepted.class);
+    }
+  }
+
+  @Test
   void shouldRejectDeepNestingWithoutStackOverflow() {
     String deep = "{\"metadata\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
     assertThat(rejected(parser.parse(deep)).reason()).isEqualTo("malformed_json");

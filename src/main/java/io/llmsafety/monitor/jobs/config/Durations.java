@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  */
 public final class Durations {
 
-  private static final Pattern FORMAT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+  private static final Pattern FORMAT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
   static final String EXPECTED = "a duration like 250ms, 10s, 5m, 1h or 7d";
 
   private Durations() {}

@@ -232,7 +232,7 @@ class JobSpecTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "30", "s", "1.5s", "-1s", "1h30m", "10 minutes", "PT10S", "5M", "99999999999999999999d", "9999999999999999d"})
+  @ValueSource(strings = {"", "30", "s", "1.5s", "-1s", "1h30m", "10 s", "10 minutes", "PT10S", "5M", "99999999999999999999d", "9999999999999999d"})
   void shouldRejectDurationsOutsideTheSimpleForm(String text) {
     assertThatThrownBy(() -> Durations.parse(text))
         .isInstanceOf(IllegalArgumentException.class)
