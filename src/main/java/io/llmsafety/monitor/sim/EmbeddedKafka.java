@@ -1,5 +1,7 @@
 package io.llmsafety.monitor.sim;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,17 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   public static EmbeddedKafka start() throws Exception {
+    // The test kit's storage formatter prints to stdout; keep the demo's console clean.
+    PrintStream stdout = System.out;
+    System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+    try {
+      return startQuietly();
+    } finally {
+      System.setOut(stdout);
+    }
+  }
+
+  private static EmbeddedKafka startQuietly() throws Exception {
     KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
             .setCombined(true)
             .setNumBrokerNodes(1)
