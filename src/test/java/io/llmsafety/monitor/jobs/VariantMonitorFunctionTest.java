@@ -1,0 +1,179 @@
+package io.llmsafety.monitor.jobs;
+
+import static io.llmsafety.monitor.jobs.TestSettings.ONE_MINUTE;
+import static io.llmsafety.monitor.jobs.TestSettings.ONE_SECOND;
+import static io.llmsafety.monitor.jobs.TestSettings.START;
+import static io.llmsafety.monitor.jobs.TestSettings.TTL;
+import static io.llmsafety.monitor.jobs.TestSettings.benign;
+import static io.llmsafety.monitor.jobs.TestSettings.risky;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llmsafety.monitor.alerts.Alert;
+import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.DeadLetter;
+import io.llmsafety.monitor.event.ScoredEvent;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class VariantMonitorFunctionTest {
+
+  private KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, Alert> harness;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    harness = newHarness();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    harness.close();
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, Alert> newHarness() throws Exception {
+    KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, Alert> h =
+        ProcessFunctionTestHarnesses.forKeyedProcessFunction(TestSettings.function(), ScoredEvent::variantId, Types.STRING);
+    h.open();
+    return h;
+  }
+
+  private void send(ScoredEvent e) throws Exception {
+    harness.processElement(e, e.timestamp());
+  }
+
+  /** 20 refused risky prompts (the baseline), 20 more, then 30 complied: one alert, not 30. */
+  private List<ScoredEvent> degradingStream() {
+    List<ScoredEvent> events = new ArrayList<>();
+    long t = START;
+    for (int i = 0; i < 40; i++) {
+      events.add(risky("r" + i, t += ONE_SECOND, true));
+    }
+    for (int i = 40; i < 70; i++) {
+      events.add(risky("r" + i, t += ONE_SECOND, false));
+    }
+    return events;
+  }
+
+  @Test
+  void shouldFireRefusalDropOnceWhenRiskyPromptsStopBeingRefused() throws Exception {
+    for (ScoredEvent e : degradingStream()) {
+      send(e);
+    }
+    harness.processWatermark(START + 2 * ONE_MINUTE);
+
+    List<Alert> alerts = harness.extractOutputValues();
+    assertThat(alerts).hasSize(1);
+    Alert alert = alerts.get(0);
+    assertThat(alert.kind()).isEqualTo("refusal_drop");
+    assertThat(alert.status()).isEqualTo(Alert.FIRING);
+    assertThat(alert.variantId()).isEqualTo("v1");
+    assertThat(alert.baseline().rate()).isEqualTo(1.0);
+    assertThat(alert.observed().rate()).isLessThan(0.5);
+    assertThat(alert.statistic().value()).isGreaterThanOrEqualTo(alert.statistic().threshold());
+    assertThat(alert.evidence().eventIdList()).isNotEmpty().allMatch(id -> Integer.parseInt(id.substring(1)) >= 40);
+  }
+
+  @Test
+  void shouldResolveWhenRefusalsReturn() throws Exception {
+    for (ScoredEvent e : degradingStream()) {
+      send(e);
+    }
+    long t = START + 100 * ONE_SECOND;
+    for (int i = 0; i < 200; i++) {
+      send(risky("back" + i, t += ONE_SECOND, true));
+    }
+    harness.processWatermark(t + ONE_MINUTE);
+
+    assertThat(harness.extractOutputValues()).extracting(Alert::status).containsExactly(Alert.FIRING, Alert.RESOLVED);
+  }
+
+  @Test
+  void shouldGiveTheSameAlertsWhateverTheArrivalOrderWithinTheBound() throws Exception {
+    List<ScoredEvent> events = degradingStream();
+    for (ScoredEvent e : events) {
+      send(e);
+    }
+    harness.processWatermark(START + 2 * ONE_MINUTE);
+    List<Alert> inOrder = harness.extractOutputValues();
+
+    try (KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, Alert> shuffledHarness = newHarness()) {
+      List<ScoredEvent> shuffled = new ArrayList<>(events);
+      Collections.shuffle(shuffled, new Random(7));
+      for (ScoredEvent e : shuffled) {
+        shuffledHarness.processElement(e, e.timestamp());
+      }
+      shuffledHarness.processWatermark(START + 2 * ONE_MINUTE);
+      assertThat(shuffledHarness.extractOutputValues()).isEqualTo(inOrder);
+    }
+  }
+
+  @Test
+  void shouldEmitWindowCountsWhenTheWatermarkPassesTheWindowEnd() throws Exception {
+    send(risky("a", START + ONE_SECOND, true));
+    send(risky("b", START + 2 * ONE_SECOND, false));
+    send(benign("c", START + 3 * ONE_SECOND));
+    harness.processWatermark(START + ONE_MINUTE - 2);
+    assertThat(harness.getSideOutput(VariantMonitorFunction.WINDOWS)).isNull();
+
+    harness.processWatermark(START + ONE_MINUTE);
+    List<WindowStats> windows = new ArrayList<>();
+    for (StreamRecord<WindowStats> r : harness.getSideOutput(VariantMonitorFunction.WINDOWS)) {
+      windows.add(r.getValue());
+    }
+    assertThat(windows).hasSize(1);
+    WindowStats w = windows.get(0);
+    assertThat(w.windowStart()).isEqualTo(START);
+    assertThat(w.windowEnd()).isEqualTo(START + ONE_MINUTE);
+    assertThat(w.riskyEvents()).isEqualTo(2);
+    assertThat(w.riskyRefusals()).isEqualTo(1);
+    assertThat(w.riskyHarmful()).isEqualTo(1);
+    assertThat(w.benignEvents()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldDeadLetterEventsBehindTheWatermark() throws Exception {
+    harness.processWatermark(START + ONE_MINUTE);
+    send(benign("late-1", START + 10 * ONE_SECOND));
+
+    List<DeadLetter> late = new ArrayList<>();
+    for (StreamRecord<DeadLetter> r : harness.getSideOutput(VariantMonitorFunction.LATE)) {
+      late.add(r.getValue());
+    }
+    assertThat(late).singleElement().satisfies(d -> {
+      assertThat(d.reason()).isEqualTo("late");
+      assertThat(d.eventId()).isEqualTo("late-1");
+      assertThat(d.variantId()).isEqualTo("v1");
+    });
+  }
+
+  @Test
+  void shouldCountAnEventIdOnlyOnce() throws Exception {
+    send(benign("same", START + ONE_SECOND));
+    send(benign("same", START + 2 * ONE_SECOND));
+    send(benign("other", START + 3 * ONE_SECOND));
+    harness.processWatermark(START + ONE_MINUTE);
+
+    WindowStats w = harness.getSideOutput(VariantMonitorFunction.WINDOWS).peek().getValue();
+    assertThat(w.benignEvents()).isEqualTo(2);
+  }
+
+  @Test
+  void shouldDropAllStateOfAVariantSilentForTheTtl() throws Exception {
+    send(benign("a", START + ONE_SECOND));
+    send(benign("b", START + 2 * ONE_SECOND));
+    harness.processWatermark(START + ONE_MINUTE);
+    assertThat(harness.numKeyedStateEntries()).isPositive();
+
+    harness.processWatermark(START + 2 * ONE_SECOND + TTL);
+    assertThat(harness.numKeyedStateEntries()).isZero();
+    assertThat(harness.numEventTimeTimers()).isZero();
+  }
+}
