@@ -31,7 +31,8 @@ import org.apache.datasketches.memory.Memory;
  * <p><b>Test.</b> After each harmful event, each of its n-grams {@code g} is tested for "harm is
  * independent of {@code g}": with {@code k} harmful events containing {@code g}, {@code n} events
  * containing {@code g}, and background rate {@code q = max((H-k)/(N-n), floor)} among events without
- * {@code g}, the per-look p-value is {@code P(Binom(n, q) >= k)}. Since the look happens when the
+ * {@code g}, the per-look p-value is {@code P(Binom(n, q0) >= k)} with {@code q0 = max(H/N, q)}, the
+ * pooled rate (the null's own estimate; never below {@code q}). Since the look happens when the
  * k-th harmful occurrence arrives, this is the exact null distribution of the number of trials to
  * the k-th success, so it is a valid p-value at that look. {@code g} is flagged when {@code k >=
  * minSupport}, {@code lift = (k/n)/q >= minLift}, {@code n/N <= maxPrevalence} and
@@ -147,8 +148,8 @@ public final class TriggerMiner {
    * @param prevalence {@code exposures / N}
    * @param backgroundRate {@code q}, harmful rate of events without the n-gram (floored)
    * @param lift {@code (support / exposures) / q}
-   * @param pValue uncorrected per-look p-value {@code P(Binom(exposures, q) >= support)}; may
-   *     underflow to 0
+   * @param pValue uncorrected per-look p-value {@code P(Binom(exposures, q0) >= support)} with the
+   *     pooled null rate {@code q0 = max(H/N, backgroundRate)}; may underflow to 0
    * @param correctedPValue {@code min(1, pValue * m * K(K+1))}, the number compared with alpha
    * @param evidenceEventIds latest harmful events that carried the n-gram while it was flagged,
    *     oldest first
@@ -376,7 +377,11 @@ public final class TriggerMiner {
     if (lift < settings.minLift()) {
       return null;
     }
-    double logP = BinomialTail.logUpperTail(n, k, q);
+    // The null is "harm independent of g", whose MLE of the common rate is the pooled H/N. The
+    // rate without g (used for lift) is biased low when g holds a large share of the few harmful
+    // events seen early on; the pooled rate is never lower for an enriched g, so it is the safe one.
+    double qNull = Math.min(Math.max(Math.max((double) harmfulEvents / events, q), settings.backgroundFloor()), 1.0);
+    double logP = BinomialTail.logUpperTail(n, k, qNull);
     long kUpper = Math.max(harmfulCounts.getUpperBound(g), k);
     double logCorrected = logP + Math.log(distinctUpperBound()) + Math.log(kUpper) + Math.log(kUpper + 1.0);
     if (!(logCorrected < Math.log(settings.alpha()))) {
