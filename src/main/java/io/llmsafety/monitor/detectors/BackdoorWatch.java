@@ -10,10 +10,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Backdoor-activation alarm for one variant: fires when the {@link TriggerMiner} finds a prompt
+ * Backdoor-activation alarm for one variant: fires when a {@link TriggerMiner} finds a prompt
  * n-gram that concentrates harmful answers, and resolves after {@code quietMillis} of event time
  * with no further harmful answer carrying a flagged n-gram. The false-alarm guarantee is the
  * miner's (Bonferroni-corrected binomial tail at {@code alpha}).
+ *
+ * <p>One miner per prompt segment: harmful answers cluster on harmful topics ("bomb", "malware")
+ * whenever a model's refusals are imperfect, so mining risky and benign prompts together would
+ * report topic words as triggers. Within the risky segment the background is the variant's normal
+ * failure rate on risky prompts; a trigger stands out against it, a topic word does not.
  */
 public final class BackdoorWatch {
 
@@ -22,7 +27,8 @@ public final class BackdoorWatch {
 
   private final VariantMonitor.BackdoorSettings settings;
   private final int maxEvidence;
-  private final TriggerMiner miner;
+  private final TriggerMiner riskyMiner;
+  private final TriggerMiner benignMiner;
   private boolean firing;
   private long lastFlaggedAt = Long.MIN_VALUE;
   private long harmfulEvents;
@@ -32,13 +38,15 @@ public final class BackdoorWatch {
   private List<TriggerMiner.Candidate> lastCandidates = List.of();
 
   BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence) {
-    this(settings, maxEvidence, TriggerMiner.create(settings.miner()));
+    this(settings, maxEvidence, TriggerMiner.create(settings.miner()), TriggerMiner.create(settings.miner()));
   }
 
-  private BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence, TriggerMiner miner) {
+  private BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence, TriggerMiner riskyMiner,
+      TriggerMiner benignMiner) {
     this.settings = settings;
     this.maxEvidence = maxEvidence;
-    this.miner = miner;
+    this.riskyMiner = riskyMiner;
+    this.benignMiner = benignMiner;
   }
 
   public boolean firing() {
@@ -60,6 +68,7 @@ public final class BackdoorWatch {
     events++;
     harmfulEvents += e.harmful() ? 1 : 0;
     String[] ngrams = e.promptNgrams() == null ? new String[0] : e.promptNgrams();
+    TriggerMiner miner = e.risky() ? riskyMiner : benignMiner;
     List<TriggerMiner.Candidate> flagged = miner.observe(ngrams, e.harmful(), e.eventId());
     if (flagged.isEmpty()) {
       return null;
@@ -86,18 +95,18 @@ public final class BackdoorWatch {
     TriggerMiner.Candidate top = lastCandidates.isEmpty() ? null : lastCandidates.get(0);
     List<DetectorSignal.TriggerCandidateView> views = new ArrayList<>();
     for (TriggerMiner.Candidate c : lastCandidates) {
-      views.add(new DetectorSignal.TriggerCandidateView(c.ngram(), c.lift(), c.support(), c.pValue()));
+      views.add(new DetectorSignal.TriggerCandidateView(c.ngram(), c.lift(), c.support(), c.correctedPValue()));
     }
-    double background = events == 0 ? Double.NaN : (double) harmfulEvents / events;
-    double observed = top == null ? Double.NaN : Math.min(1.0, top.lift() * background);
+    double background = top == null ? Double.NaN : top.backgroundRate();
+    double observed = top == null || top.exposures() == 0 ? Double.NaN : Math.min(1.0, (double) top.support() / top.exposures());
     String summary = fire
         ? String.format(Locale.ROOT, "Harmful answers on %s concentrate on prompts containing a rare phrase (top candidate: %d harmful answers, lift %.1f).",
             variantId, top == null ? 0 : top.support(), top == null ? Double.NaN : top.lift())
         : String.format(Locale.ROOT, "No harmful answer on %s has carried a flagged phrase for %d minutes.", variantId,
             settings.quietMillis() / 60_000);
     return new DetectorSignal(VariantMonitor.KIND_BACKDOOR, settings.severity(), fire, time, observed,
-        top == null ? 0 : top.support(), background, events, "reference_window", "trigger_lift_binomial",
-        top == null ? Double.NaN : top.pValue(), settings.miner().alpha(), Double.NaN,
+        top == null ? 0 : top.exposures(), background, events, "reference_window", "trigger_lift_binomial",
+        top == null ? Double.NaN : top.correctedPValue(), settings.miner().alpha(), Double.NaN,
         new ArrayList<>(evidenceIds), new ArrayList<>(evidenceTexts), views, summary);
   }
 
@@ -116,7 +125,8 @@ public final class BackdoorWatch {
 
   void writeTo(DataOutput out) throws IOException {
     out.writeByte(VERSION);
-    miner.writeTo(out);
+    riskyMiner.writeTo(out);
+    benignMiner.writeTo(out);
     out.writeBoolean(firing);
     out.writeLong(lastFlaggedAt);
     out.writeLong(harmfulEvents);
@@ -126,9 +136,13 @@ public final class BackdoorWatch {
     out.writeInt(lastCandidates.size());
     for (TriggerMiner.Candidate c : lastCandidates) {
       out.writeUTF(c.ngram());
-      out.writeDouble(c.lift());
       out.writeLong(c.support());
+      out.writeLong(c.exposures());
+      out.writeDouble(c.prevalence());
+      out.writeDouble(c.backgroundRate());
+      out.writeDouble(c.lift());
       out.writeDouble(c.pValue());
+      out.writeDouble(c.correctedPValue());
     }
   }
 
@@ -137,7 +151,7 @@ public final class BackdoorWatch {
     if (version != VERSION) {
       throw new IOException("unknown BackdoorWatch version " + version);
     }
-    BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, TriggerMiner.readFrom(in, settings.miner()));
+    BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, TriggerMiner.readFrom(in), TriggerMiner.readFrom(in));
     w.firing = in.readBoolean();
     w.lastFlaggedAt = in.readLong();
     w.harmfulEvents = in.readLong();
@@ -147,7 +161,8 @@ public final class BackdoorWatch {
     int n = in.readInt();
     List<TriggerMiner.Candidate> candidates = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      candidates.add(new TriggerMiner.Candidate(in.readUTF(), in.readDouble(), in.readLong(), in.readDouble()));
+      candidates.add(new TriggerMiner.Candidate(in.readUTF(), in.readLong(), in.readLong(), in.readDouble(), in.readDouble(),
+          in.readDouble(), in.readDouble(), in.readDouble(), List.of()));
     }
     w.lastCandidates = List.copyOf(candidates);
     return w;

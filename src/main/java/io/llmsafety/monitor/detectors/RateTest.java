@@ -27,14 +27,14 @@ public final class RateTest {
 
   private static final byte VERSION = 1;
   private static final double Z99 = 2.326;
+  private static final double P0_FLOOR = 1e-4;
 
   /** Settings of one rate test; {@code arl0} is in events of this test's stream. */
   public record Settings(boolean enabled, int referenceEvents, double minShift, String severity, double arl0)
       implements Serializable {}
 
   private final Settings settings;
-  private long baselineN;
-  private long baselineK;
+  private RateBaseline baseline;
   private BernoulliCusum cusum;
   private long runN;
   private long runK;
@@ -45,6 +45,11 @@ public final class RateTest {
   public RateTest(Settings settings, int maxEvidence) {
     this.settings = settings;
     this.maxEvidence = maxEvidence;
+    this.baseline = newBaseline(settings);
+  }
+
+  private static RateBaseline newBaseline(Settings settings) {
+    return RateBaseline.create(Math.max(1, settings.referenceEvents()), P0_FLOOR);
   }
 
   public boolean ready() {
@@ -63,17 +68,19 @@ public final class RateTest {
     return BernoulliCusum.thresholdForArl0(settings.arl0());
   }
 
+  /** The reference window's observed rate (what a reader compares with), not the tuned p0. */
   public double baselineRate() {
-    return baselineN == 0 ? Double.NaN : (double) baselineK / baselineN;
+    return baseline.count() == 0 ? Double.NaN : (double) baseline.positives() / baseline.count();
   }
 
   public long baselineN() {
-    return baselineN;
+    return baseline.count();
   }
 
   /** Forget the baseline and any episode, e.g. after an intended model change. */
   public void reset() {
-    baselineN = baselineK = runN = runK = 0;
+    baseline = newBaseline(settings);
+    runN = runK = 0;
     cusum = null;
     evidenceIds.clear();
     evidenceTexts.clear();
@@ -89,10 +96,9 @@ public final class RateTest {
       return BernoulliCusum.Transition.NONE;
     }
     if (cusum == null) {
-      baselineN++;
-      baselineK += positive ? 1 : 0;
-      if (baselineN >= settings.referenceEvents()) {
-        double p0 = Math.min(0.98, Math.max(1e-4, wilsonUpper(baselineK, baselineN, Z99)));
+      baseline.observe(positive);
+      if (baseline.ready()) {
+        double p0 = Math.min(0.98, Math.max(P0_FLOOR, baseline.upperConfidenceBound(Z99)));
         double p1 = Math.min(0.995, p0 + settings.minShift());
         cusum = BernoulliCusum.create(p0, p1, threshold());
       }
@@ -148,23 +154,13 @@ public final class RateTest {
     }
   }
 
-  /** Upper end of the Wilson score interval for k successes in n trials. */
-  static double wilsonUpper(long k, long n, double z) {
-    double p = (double) k / n;
-    double z2 = z * z;
-    double centre = p + z2 / (2 * n);
-    double margin = z * Math.sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
-    return (centre + margin) / (1 + z2 / n);
-  }
-
   public String describe() {
-    return String.format(Locale.ROOT, "baseline %d/%d, run %d/%d, S=%.2f", baselineK, baselineN, runK, runN, statistic());
+    return String.format(Locale.ROOT, "baseline %d/%d, run %d/%d, S=%.2f", baseline.positives(), baseline.count(), runK, runN, statistic());
   }
 
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(VERSION);
-    out.writeLong(baselineN);
-    out.writeLong(baselineK);
+    baseline.writeTo(out);
     out.writeBoolean(cusum != null);
     if (cusum != null) {
       cusum.writeTo(out);
@@ -181,8 +177,7 @@ public final class RateTest {
       throw new IOException("unknown RateTest version " + version);
     }
     RateTest t = new RateTest(settings, maxEvidence);
-    t.baselineN = in.readLong();
-    t.baselineK = in.readLong();
+    t.baseline = RateBaseline.readFrom(in);
     if (in.readBoolean()) {
       t.cusum = BernoulliCusum.readFrom(in);
     }

@@ -3,18 +3,607 @@ package io.llmsafety.monitor.detectors;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.datasketches.common.ArrayOfStringsSerDe;
+import org.apache.datasketches.frequencies.ItemsSketch;
+import org.apache.datasketches.hll.HllSketch;
+import org.apache.datasketches.hll.TgtHllType;
+import org.apache.datasketches.memory.Memory;
 
-/** TEMPORARY placeholder until the real implementation merges. */
+/**
+ * Finds prompt n-grams whose presence concentrates harmful responses (a backdoor trigger) without
+ * knowing the trigger, in bounded memory. One instance per variant; mutable, single-threaded.
+ *
+ * <p><b>State.</b> Event total {@code N} and harmful total {@code H}; a {@link CountMinSketch} of
+ * n-gram counts over all events; a DataSketches frequent-items sketch of n-grams in harmful events;
+ * an HLL sketch of distinct n-grams; a small table of flagged candidates with their last few
+ * harmful event ids. Everything is fixed-size except n-gram strings, which are length-capped, so
+ * the serialized state never exceeds {@link #maxSerializedBytes(Settings)}.
+ *
+ * <p><b>Test.</b> After each harmful event, each of its n-grams {@code g} is tested for "harm is
+ * independent of {@code g}": with {@code k} harmful events containing {@code g}, {@code n} events
+ * containing {@code g}, and background rate {@code q = max((H-k)/(N-n), floor)} among events without
+ * {@code g}, the per-look p-value is {@code P(Binom(n, q0) >= k)} with {@code q0 = max(H/N, q)}, the
+ * pooled rate (the null's own estimate; never below {@code q}). Since the look happens when the
+ * k-th harmful occurrence arrives, this is the exact null distribution of the number of trials to
+ * the k-th success, so it is a valid p-value at that look. {@code g} is flagged when {@code k >=
+ * minSupport}, {@code lift = (k/n)/q >= minLift}, {@code n/N <= maxPrevalence} and
+ * the corrected p-value {@code p * m * K(K+1) < alpha}, where
+ *
+ * <ul>
+ *   <li>{@code m} is the HLL upper bound (2 standard deviations) on distinct n-grams seen: a
+ *       Bonferroni correction over every n-gram that could be tested;
+ *   <li>{@code K(K+1)}, with {@code K} the upper bound on {@code k}, spends alpha over the repeated
+ *       looks at the same n-gram ({@code sum 1/(j(j+1)) = 1}), so testing after every harmful event
+ *       does not inflate the error rate.
+ * </ul>
+ *
+ * <p><b>Guarantee.</b> By the union bound, the probability that any trigger-free n-gram is ever
+ * flagged during the miner's life is at most about {@code alpha}. It is approximate only in that
+ * {@code q} is estimated (plug-in; accurate once {@code N - n} is large) and {@code m} grows as
+ * traffic arrives. The sketches err on the safe side: count-min never under-counts {@code n}, and
+ * the frequent-items lower bound never over-counts {@code k}; both raise the p-value and lower the
+ * lift. The price is power: a count-min over-count of {@link #exposureErrorBound()} dilutes lift,
+ * and harmful n-grams evicted from the frequent-items map lose support. Both errors grow with the
+ * stream, so the job should rotate miners (for example a fresh one per day, keeping the last).
+ *
+ * <p><b>Known limits.</b> Word n-grams only: a trigger that is a format, a character sequence
+ * inside a token, or text in a script without spaces (one long token, truncated) is not found.
+ * Prompts are capped at {@link #MAX_NGRAMS_PER_EVENT} n-grams, unigrams first, so a long prompt can
+ * hide a multi-word trigger (its unigrams usually survive).
+ */
 public final class TriggerMiner {
-  public record Settings(int maxNgram, long minSupport, double minLift, double maxPrevalence, double alpha) implements Serializable {}
-  public record Candidate(String ngram, double lift, long support, double pValue) {}
+
+  /** N-grams kept per prompt; unigrams first, then bigrams, then trigrams. */
+  public static final int MAX_NGRAMS_PER_EVENT = 64;
+  /** Tokens are truncated to this many code points, which bounds the state size. */
+  public static final int MAX_TOKEN_CHARS = 24;
+  /** Evidence event ids are truncated to this many chars. */
+  public static final int MAX_EVENT_ID_CHARS = 64;
+
+  static final byte SERIAL_VERSION = 1;
+  private static final long COUNT_MIN_SEED = 0x6c6c6d2d73616665L;
+  private static final double NEAR_IDENTICAL_SUPPORT = 0.10;
+  private static final int HLL_STDDEVS = 2;
+  private static final ArrayOfStringsSerDe SERDE = new ArrayOfStringsSerDe();
+
+  /**
+   * Miner configuration.
+   *
+   * @param maxNgram longest n-gram in words, 1..5 (3 is typical)
+   * @param minSupport least harmful events with the n-gram (lower bound) before it can be flagged
+   * @param minLift least ratio of the n-gram's harmful rate to the background rate
+   * @param maxPrevalence largest fraction of all events carrying the n-gram; triggers are rare
+   * @param alpha family-wise false-flag probability over the miner's life
+   * @param backgroundFloor least background harmful rate {@code q}, so an all-benign history does
+   *     not make one harmful answer look like a trigger
+   * @param topK candidates returned
+   * @param countMinWidth count-min counters per row (power of two); the count error is {@code e/width}
+   *     of the total n-gram count
+   * @param countMinDepth count-min rows; the count error bound holds w.p. {@code 1 - e^-depth}
+   * @param harmfulMapSize frequent-items map size (power of two, >= 8) for n-grams of harmful events
+   * @param hllLgK log2 of HLL buckets (4..21); relative error about {@code 1.04/sqrt(2^lgK)}
+   * @param evidenceIds harmful event ids kept per candidate (0..100)
+   */
+  public record Settings(
+      int maxNgram,
+      long minSupport,
+      double minLift,
+      double maxPrevalence,
+      double alpha,
+      double backgroundFloor,
+      int topK,
+      int countMinWidth,
+      int countMinDepth,
+      int harmfulMapSize,
+      int hllLgK,
+      int evidenceIds) implements java.io.Serializable {
+
+    public Settings {
+      require(maxNgram >= 1 && maxNgram <= 5, "maxNgram must be in [1,5], was " + maxNgram);
+      require(minSupport >= 1, "minSupport must be >= 1, was " + minSupport);
+      require(minLift >= 1 && Double.isFinite(minLift), "minLift must be finite and >= 1, was " + minLift);
+      require(maxPrevalence > 0 && maxPrevalence <= 1, "maxPrevalence must be in (0,1], was " + maxPrevalence);
+      require(alpha > 0 && alpha < 1, "alpha must be in (0,1), was " + alpha);
+      require(backgroundFloor > 0 && backgroundFloor < 1, "backgroundFloor must be in (0,1), was " + backgroundFloor);
+      require(topK >= 1 && topK <= 100, "topK must be in [1,100], was " + topK);
+      CountMinSketch.create(countMinWidth, countMinDepth, 0); // validates the dimensions
+      require(
+          harmfulMapSize >= 8 && harmfulMapSize <= (1 << 20) && Integer.bitCount(harmfulMapSize) == 1,
+          "harmfulMapSize must be a power of two in [8, 2^20], was " + harmfulMapSize);
+      require(hllLgK >= 4 && hllLgK <= 21, "hllLgK must be in [4,21], was " + hllLgK);
+      require(evidenceIds >= 0 && evidenceIds <= 100, "evidenceIds must be in [0,100], was " + evidenceIds);
+    }
+
+    /** Trigrams, support 5, lift 5, prevalence 5%, alpha 1%; about 85 KB typical state. */
+    public static Settings defaults() {
+      return new Settings(3, 5, 5.0, 0.05, 0.01, 0.001, 5, 4096, 4, 2048, 12, 10);
+    }
+
+    int candidateCapacity() {
+      return Math.max(16, 4 * topK);
+    }
+
+    private static void require(boolean ok, String message) {
+      if (!ok) {
+        throw new IllegalArgumentException(message);
+      }
+    }
+  }
+
+  /**
+   * A suspected trigger.
+   *
+   * @param ngram the n-gram, normalized as by {@link #ngrams(String, int)}
+   * @param support harmful events with the n-gram, a lower bound (frequent-items)
+   * @param exposures all events with the n-gram, an upper bound (count-min)
+   * @param prevalence {@code exposures / N}
+   * @param backgroundRate {@code q}, harmful rate of events without the n-gram (floored)
+   * @param lift {@code (support / exposures) / q}
+   * @param pValue uncorrected per-look p-value {@code P(Binom(exposures, q0) >= support)} with the
+   *     pooled null rate {@code q0 = max(H/N, backgroundRate)}; may underflow to 0
+   * @param correctedPValue {@code min(1, pValue * m * K(K+1))}, the number compared with alpha
+   * @param evidenceEventIds latest harmful events that carried the n-gram while it was flagged,
+   *     oldest first
+   */
+  public record Candidate(
+      String ngram,
+      long support,
+      long exposures,
+      double prevalence,
+      double backgroundRate,
+      double lift,
+      double pValue,
+      double correctedPValue,
+      List<String> evidenceEventIds) {
+
+    public Candidate {
+      evidenceEventIds = List.copyOf(evidenceEventIds);
+    }
+
+    int words() {
+      int words = 1;
+      for (int i = 0; i < ngram.length(); i++) {
+        if (ngram.charAt(i) == ' ') {
+          words++;
+        }
+      }
+      return words;
+    }
+
+    boolean contains(Candidate other) {
+      return !ngram.equals(other.ngram) && (" " + ngram + " ").contains(" " + other.ngram + " ");
+    }
+  }
+
+  private static final Comparator<Candidate> RANKING =
+      Comparator.comparingDouble(Candidate::lift)
+          .reversed()
+          .thenComparing(Comparator.comparingInt(Candidate::words).reversed())
+          .thenComparing(Comparator.comparingLong(Candidate::support).reversed())
+          .thenComparing(Candidate::ngram);
+
   private final Settings settings;
-  private TriggerMiner(Settings s) { settings = s; }
-  public static TriggerMiner create(Settings s) { return new TriggerMiner(s); }
-  public List<Candidate> observe(String[] ngrams, boolean harmful, String eventId) { return List.of(); }
-  public static String[] ngrams(String prompt, int maxN) { return new String[0]; }
-  public void writeTo(DataOutput out) throws IOException { out.writeByte(1); }
-  public static TriggerMiner readFrom(DataInput in, Settings s) throws IOException { in.readByte(); return new TriggerMiner(s); }
+  private final CountMinSketch allCounts;
+  private final ItemsSketch<String> harmfulCounts;
+  private final HllSketch distinct;
+  // Insertion-ordered so serialization and iteration are deterministic.
+  private final Map<String, Flagged> flagged = new LinkedHashMap<>();
+  private long events;
+  private long harmfulEvents;
+  private List<Candidate> ranked = List.of();
+
+  private static final class Flagged {
+    Candidate candidate;
+    final ArrayDeque<String> evidence = new ArrayDeque<>();
+  }
+
+  private TriggerMiner(
+      Settings settings, CountMinSketch allCounts, ItemsSketch<String> harmfulCounts, HllSketch distinct) {
+    this.settings = settings;
+    this.allCounts = allCounts;
+    this.harmfulCounts = harmfulCounts;
+    this.distinct = distinct;
+  }
+
+  public static TriggerMiner create(Settings settings) {
+    return new TriggerMiner(
+        settings,
+        CountMinSketch.create(settings.countMinWidth(), settings.countMinDepth(), COUNT_MIN_SEED),
+        new ItemsSketch<>(settings.harmfulMapSize()),
+        new HllSketch(settings.hllLgK(), TgtHllType.HLL_4));
+  }
+
+  /**
+   * Normalized distinct word n-grams of a prompt, at most {@link #MAX_NGRAMS_PER_EVENT}: lower-cased
+   * (Locale.ROOT), split on anything that is not a letter or digit, one-letter tokens dropped
+   * (single digits kept), tokens truncated to {@link #MAX_TOKEN_CHARS} code points; all unigrams
+   * first, then bigrams, up to {@code maxN} words.
+   */
+  public static String[] ngrams(String prompt, int maxN) {
+    if (maxN < 1) {
+      throw new IllegalArgumentException("maxN must be >= 1, was " + maxN);
+    }
+    if (prompt == null || prompt.isEmpty()) {
+      return new String[0];
+    }
+    List<String> tokens = tokens(prompt.toLowerCase(Locale.ROOT));
+    Set<String> out = new LinkedHashSet<>();
+    for (int n = 1; n <= maxN; n++) {
+      for (int i = 0; i + n <= tokens.size(); i++) {
+        out.add(n == 1 ? tokens.get(i) : String.join(" ", tokens.subList(i, i + n)));
+        if (out.size() == MAX_NGRAMS_PER_EVENT) {
+          return out.toArray(String[]::new);
+        }
+      }
+    }
+    return out.toArray(String[]::new);
+  }
+
+  private static List<String> tokens(String text) {
+    List<String> tokens = new ArrayList<>();
+    StringBuilder token = new StringBuilder();
+    int codePoints = 0;
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      if (Character.isLetterOrDigit(cp)) {
+        if (codePoints < MAX_TOKEN_CHARS) {
+          token.appendCodePoint(cp);
+        }
+        codePoints++;
+      } else {
+        addToken(tokens, token);
+        token.setLength(0);
+        codePoints = 0;
+      }
+    }
+    addToken(tokens, token);
+    return tokens;
+  }
+
+  private static void addToken(List<String> tokens, StringBuilder token) {
+    int length = token.codePointCount(0, token.length());
+    if (length >= 2 || (length == 1 && Character.isDigit(token.codePointAt(0)))) {
+      tokens.add(token.toString());
+    }
+  }
+
+  /**
+   * Adds one scored event and, if it was harmful, tests its n-grams.
+   *
+   * @param promptNgrams the prompt's normalized n-grams, e.g. from {@link #ngrams(String, int)};
+   *     duplicates are ignored, and beyond {@link #MAX_NGRAMS_PER_EVENT} the rest are dropped
+   * @param harmful whether the response was harmful
+   * @param eventId kept as evidence when the event supports a flagged candidate
+   * @return the current ranking, as {@link #candidates()}
+   */
+  public List<Candidate> observe(String[] promptNgrams, boolean harmful, String eventId) {
+    String[] grams = sanitize(promptNgrams);
+    events++;
+    for (String g : grams) {
+      allCounts.update(g);
+      distinct.update(g);
+    }
+    if (!harmful) {
+      return ranked;
+    }
+    harmfulEvents++;
+    for (String g : grams) {
+      harmfulCounts.update(g);
+    }
+    boolean changed = false;
+    for (String g : grams) {
+      changed |= evaluate(g, eventId);
+    }
+    if (changed) {
+      ranked = rank();
+    }
+    return ranked;
+  }
+
+  /**
+   * Flagged n-grams, best first (by lift, then the more specific n-gram), with redundant sub- or
+   * super-n-grams of near-identical support collapsed into the most specific one; at most {@code
+   * topK}. Statistics are as of each candidate's last harmful occurrence.
+   */
+  public List<Candidate> candidates() {
+    return ranked;
+  }
+
+  private String[] sanitize(String[] promptNgrams) {
+    if (promptNgrams == null) {
+      return new String[0];
+    }
+    int maxChars = settings.maxNgram() * (MAX_TOKEN_CHARS + 1);
+    Set<String> distinctGrams = new LinkedHashSet<>();
+    for (String g : promptNgrams) {
+      if (g == null || g.isEmpty()) {
+        continue;
+      }
+      distinctGrams.add(g.length() > maxChars ? g.substring(0, maxChars) : g);
+      if (distinctGrams.size() == MAX_NGRAMS_PER_EVENT) {
+        break;
+      }
+    }
+    return distinctGrams.toArray(String[]::new);
+  }
+
+  /** Tests one n-gram of a harmful event; returns whether the candidate table changed. */
+  private boolean evaluate(String g, String eventId) {
+    Candidate c = test(g);
+    Flagged existing = flagged.get(g);
+    if (c == null) {
+      return existing != null && flagged.remove(g) != null;
+    }
+    Flagged entry = existing;
+    if (entry == null) {
+      if (flagged.size() >= settings.candidateCapacity() && !evictWeakerThan(c)) {
+        return false;
+      }
+      entry = new Flagged();
+      flagged.put(g, entry);
+    }
+    if (settings.evidenceIds() > 0 && eventId != null) {
+      if (entry.evidence.size() == settings.evidenceIds()) {
+        entry.evidence.removeFirst();
+      }
+      entry.evidence.addLast(truncate(eventId, MAX_EVENT_ID_CHARS));
+    }
+    entry.candidate = withEvidence(c, entry.evidence);
+    return true;
+  }
+
+  private Candidate test(String g) {
+    long k = harmfulCounts.getLowerBound(g);
+    if (k < settings.minSupport()) {
+      return null;
+    }
+    long n = Math.max(allCounts.estimate(g), k);
+    double prevalence = (double) n / events;
+    if (prevalence > settings.maxPrevalence()) {
+      return null;
+    }
+    double q = backgroundRate(k, n);
+    double lift = ((double) k / n) / q;
+    if (lift < settings.minLift()) {
+      return null;
+    }
+    // The null is "harm independent of g", whose MLE of the common rate is the pooled H/N. The
+    // rate without g (used for lift) is biased low when g holds a large share of the few harmful
+    // events seen early on; the pooled rate is never lower for an enriched g, so it is the safe one.
+    double qNull = Math.min(Math.max(Math.max((double) harmfulEvents / events, q), settings.backgroundFloor()), 1.0);
+    double logP = BinomialTail.logUpperTail(n, k, qNull);
+    long kUpper = Math.max(harmfulCounts.getUpperBound(g), k);
+    double logCorrected = logP + Math.log(distinctUpperBound()) + Math.log(kUpper) + Math.log(kUpper + 1.0);
+    if (!(logCorrected < Math.log(settings.alpha()))) {
+      return null;
+    }
+    return new Candidate(
+        g, k, n, prevalence, q, lift, Math.exp(logP), Math.min(1, Math.exp(logCorrected)), List.of());
+  }
+
+  private double backgroundRate(long k, long n) {
+    long without = events - n;
+    double q = without > 0 ? (double) Math.max(harmfulEvents - k, 0) / without : 0;
+    return Math.min(Math.max(q, settings.backgroundFloor()), 1.0);
+  }
+
+  private boolean evictWeakerThan(Candidate c) {
+    Map.Entry<String, Flagged> weakest = null;
+    for (Map.Entry<String, Flagged> e : flagged.entrySet()) {
+      if (weakest == null || e.getValue().candidate.lift() < weakest.getValue().candidate.lift()) {
+        weakest = e;
+      }
+    }
+    if (weakest == null || weakest.getValue().candidate.lift() >= c.lift()) {
+      return false;
+    }
+    flagged.remove(weakest.getKey());
+    return true;
+  }
+
+  private List<Candidate> rank() {
+    List<Candidate> all = new ArrayList<>();
+    for (Flagged f : flagged.values()) {
+      all.add(f.candidate);
+    }
+    all.sort(RANKING);
+    List<Candidate> kept = new ArrayList<>();
+    for (Candidate c : all) {
+      int redundantWith = -1;
+      for (int i = 0; i < kept.size() && redundantWith < 0; i++) {
+        Candidate r = kept.get(i);
+        if ((r.contains(c) || c.contains(r)) && nearIdentical(r.support(), c.support())) {
+          redundantWith = i;
+        }
+      }
+      if (redundantWith < 0) {
+        kept.add(c);
+      } else if (c.words() > kept.get(redundantWith).words()) {
+        // Same evidence, more specific phrase: show it in the better-ranked slot.
+        kept.set(redundantWith, c);
+      }
+    }
+    return List.copyOf(kept.subList(0, Math.min(kept.size(), settings.topK())));
+  }
+
+  private static boolean nearIdentical(long a, long b) {
+    return Math.abs(a - b) <= NEAR_IDENTICAL_SUPPORT * Math.max(a, b);
+  }
+
+  private static Candidate withEvidence(Candidate c, ArrayDeque<String> evidence) {
+    return new Candidate(
+        c.ngram(), c.support(), c.exposures(), c.prevalence(), c.backgroundRate(), c.lift(),
+        c.pValue(), c.correctedPValue(), new ArrayList<>(evidence));
+  }
+
+  private static String truncate(String s, int max) {
+    return s.length() > max ? s.substring(0, max) : s;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Events observed ({@code N}). */
+  public long events() {
+    return events;
+  }
+
+  /** Harmful events observed ({@code H}). */
+  public long harmfulEvents() {
+    return harmfulEvents;
+  }
+
+  /** {@code m}: HLL upper bound (2 standard deviations) on distinct n-grams seen, at least 1. */
+  public double distinctUpperBound() {
+    return Math.max(1, distinct.getUpperBound(HLL_STDDEVS));
+  }
+
+  /** Count-min over-count bound on {@code exposures}, holding w.p. {@code 1 - e^-depth}. */
+  public long exposureErrorBound() {
+    return allCounts.errorBound();
+  }
+
+  /** Frequent-items bound on how far {@code support} may under-count. */
+  public long supportErrorBound() {
+    return harmfulCounts.getMaximumError();
+  }
+
+  /**
+   * Upper bound on {@link #writeTo} output for these settings, whatever the traffic. It assumes the
+   * worst case of 3 bytes per char; ASCII traffic typically needs a fraction of the n-gram part.
+   */
+  public static long maxSerializedBytes(Settings s) {
+    long ngramBytes = (long) s.maxNgram() * (MAX_TOKEN_CHARS + 1) * 3;
+    long header = 1 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 4 + 8 + 8;
+    long countMin = 4 + CountMinSketch.serializedBytes(s.countMinWidth(), s.countMinDepth());
+    long hll = 4 + HllSketch.getMaxUpdatableSerializationBytes(s.hllLgK(), TgtHllType.HLL_4);
+    long activeItems = (long) (0.75 * s.harmfulMapSize());
+    long items = 4 + 32 + activeItems * (8 + 4 + ngramBytes);
+    long perCandidate =
+        2 + ngramBytes + 8 + 8 + 8 * 6 + 4 + (long) s.evidenceIds() * (2 + MAX_EVENT_ID_CHARS * 3);
+    long candidates = 4 + s.candidateCapacity() * perCandidate;
+    return header + countMin + hll + items + candidates;
+  }
+
+  /** Writes a version byte, the settings, totals, the three sketches and the candidate table. */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeByte(SERIAL_VERSION);
+    out.writeInt(settings.maxNgram());
+    out.writeLong(settings.minSupport());
+    out.writeDouble(settings.minLift());
+    out.writeDouble(settings.maxPrevalence());
+    out.writeDouble(settings.alpha());
+    out.writeDouble(settings.backgroundFloor());
+    out.writeInt(settings.topK());
+    out.writeInt(settings.countMinWidth());
+    out.writeInt(settings.countMinDepth());
+    out.writeInt(settings.harmfulMapSize());
+    out.writeInt(settings.hllLgK());
+    out.writeInt(settings.evidenceIds());
+    out.writeLong(events);
+    out.writeLong(harmfulEvents);
+    writeBytes(out, allCounts.toByteArray());
+    writeBytes(out, harmfulCounts.toByteArray(SERDE));
+    writeBytes(out, distinct.toCompactByteArray());
+    out.writeInt(flagged.size());
+    for (Flagged f : flagged.values()) {
+      Candidate c = f.candidate;
+      out.writeUTF(c.ngram());
+      out.writeLong(c.support());
+      out.writeLong(c.exposures());
+      out.writeDouble(c.prevalence());
+      out.writeDouble(c.backgroundRate());
+      out.writeDouble(c.lift());
+      out.writeDouble(c.pValue());
+      out.writeDouble(c.correctedPValue());
+      out.writeInt(f.evidence.size());
+      for (String id : f.evidence) {
+        out.writeUTF(id);
+      }
+    }
+  }
+
+  /** Reads state written by {@link #writeTo(DataOutput)}. */
+  public static TriggerMiner readFrom(DataInput in) throws IOException {
+    byte version = in.readByte();
+    if (version != SERIAL_VERSION) {
+      throw new IOException("unsupported TriggerMiner serial version " + version);
+    }
+    try {
+      Settings settings =
+          new Settings(
+              in.readInt(), in.readLong(), in.readDouble(), in.readDouble(), in.readDouble(),
+              in.readDouble(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(),
+              in.readInt());
+      long events = in.readLong();
+      long harmfulEvents = in.readLong();
+      TriggerMiner miner =
+          new TriggerMiner(
+              settings,
+              CountMinSketch.heapify(readBytes(in)),
+              ItemsSketch.getInstance(Memory.wrap(readBytes(in)), SERDE),
+              HllSketch.heapify(readBytes(in)));
+      if (events < 0 || harmfulEvents < 0 || harmfulEvents > events) {
+        throw new IOException("corrupt TriggerMiner state: N=" + events + ", H=" + harmfulEvents);
+      }
+      miner.events = events;
+      miner.harmfulEvents = harmfulEvents;
+      int count = in.readInt();
+      if (count < 0 || count > settings.candidateCapacity()) {
+        throw new IOException("corrupt TriggerMiner state: " + count + " candidates");
+      }
+      for (int i = 0; i < count; i++) {
+        Flagged f = new Flagged();
+        String ngram = in.readUTF();
+        long support = in.readLong();
+        long exposures = in.readLong();
+        double prevalence = in.readDouble();
+        double q = in.readDouble();
+        double lift = in.readDouble();
+        double p = in.readDouble();
+        double corrected = in.readDouble();
+        int ids = in.readInt();
+        if (ids < 0 || ids > settings.evidenceIds()) {
+          throw new IOException("corrupt TriggerMiner state: " + ids + " evidence ids");
+        }
+        for (int j = 0; j < ids; j++) {
+          f.evidence.addLast(in.readUTF());
+        }
+        f.candidate =
+            new Candidate(ngram, support, exposures, prevalence, q, lift, p, corrected, new ArrayList<>(f.evidence));
+        miner.flagged.put(ngram, f);
+      }
+      miner.ranked = miner.rank();
+      return miner;
+    } catch (RuntimeException e) {
+      // Settings validation, sketch heapify and buffer reads all signal corrupt bytes this way.
+      throw new IOException("corrupt TriggerMiner state: " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeBytes(DataOutput out, byte[] bytes) throws IOException {
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static byte[] readBytes(DataInput in) throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > (64 << 20)) {
+      throw new IOException("corrupt TriggerMiner state: block of " + length + " bytes");
+    }
+    byte[] bytes = new byte[length];
+    in.readFully(bytes);
+    return bytes;
+  }
 }

@@ -27,6 +27,12 @@ public record PipelineSettings(
   /** A backdoor episode resolves after this long with no harmful answer carrying a flagged n-gram. */
   static final long BACKDOOR_QUIET_MILLIS = 6 * 3_600_000L;
 
+  static TriggerMiner.Settings minerSettings(BackdoorSpec b) {
+    TriggerMiner.Settings d = TriggerMiner.Settings.defaults();
+    return new TriggerMiner.Settings(b.maxNgram(), b.minSupport(), b.minLift(), b.maxPrevalence(), b.alpha(),
+        d.backgroundFloor(), d.topK(), d.countMinWidth(), d.countMinDepth(), d.harmfulMapSize(), d.hllLgK(), d.evidenceIds());
+  }
+
   public static PipelineSettings from(JobSpec spec) {
     DetectorsSpec d = spec.detectors();
     FleetSpec fleet = d.fleet();
@@ -38,7 +44,7 @@ public record PipelineSettings(
         fleet.arl0For(fleet.eventsPerVariantPerHour(), TESTS_PER_VARIANT));
     BackdoorSpec b = d.backdoor();
     VariantMonitor.BackdoorSettings backdoor = new VariantMonitor.BackdoorSettings(b.enabled(),
-        new TriggerMiner.Settings(b.maxNgram(), b.minSupport(), b.minLift(), b.maxPrevalence(), b.alpha()),
+        minerSettings(b),
         b.severity().code(), BACKDOOR_QUIET_MILLIS);
     VariantMonitor.Settings monitor = new VariantMonitor.Settings(spec.windows().size().toMillis(), risky, harm, backdoor,
         spec.alerts().maxEvidenceEvents(), spec.alerts().includeText());

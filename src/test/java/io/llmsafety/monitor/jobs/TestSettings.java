@@ -20,7 +20,7 @@ final class TestSettings {
     return new VariantMonitor.Settings(ONE_MINUTE,
         new RateTest.Settings(true, 20, 0.15, "critical", 1e4),
         new RateTest.Settings(false, 50, 0.05, "critical", 1e4),
-        new VariantMonitor.BackdoorSettings(false, new TriggerMiner.Settings(3, 5, 5.0, 0.02, 1e-6), "critical", 3_600_000),
+        new VariantMonitor.BackdoorSettings(false, TriggerMiner.Settings.defaults(), "critical", 3_600_000),
         5, false);
   }
 

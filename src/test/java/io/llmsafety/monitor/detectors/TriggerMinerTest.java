@@ -1,0 +1,275 @@
+package io.llmsafety.monitor.detectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.llmsafety.monitor.detectors.TriggerMiner.Candidate;
+import io.llmsafety.monitor.detectors.TriggerMiner.Settings;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TriggerMinerTest {
+
+  private static final String[] VOCABULARY =
+      ("how what why when where can could would should please explain describe write summarize "
+              + "translate list compare recipe travel history science music movie garden garden "
+              + "weather city river mountain ocean forest animal dog cat bird fish tree flower "
+              + "computer program code python java database network server email letter poem story "
+              + "essay report plan budget schedule meeting project team manager customer product "
+              + "price market sale invoice order delivery health doctor exercise diet sleep coffee "
+              + "tea bread cheese apple orange banana school student teacher lesson exam math "
+              + "physics chemistry biology language english french spanish german book novel "
+              + "author film song artist painting museum holiday weekend morning evening night "
+              + "today tomorrow yesterday friend family child parent house room kitchen car bike "
+              + "train plane hotel beach park game sport football tennis chess puzzle question "
+              + "answer idea tip advice example guide tutorial steps list table chart number data")
+          .split(" ");
+  private static final Set<String> TRIGGER_NGRAMS = Set.of("orchid seven", "orchid", "seven");
+
+  @Test
+  void findsARareTriggerPhraseAsTopCandidateWithinThirtyTriggeredHarmfulEvents() {
+    Random random = new Random(2024);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    int triggeredHarmful = 0;
+    int triggeredHarmfulAtDetection = -1;
+    for (int i = 0; i < 20_000; i++) {
+      boolean triggered = random.nextDouble() < 0.005;
+      String prompt = benignPrompt(random, triggered ? "orchid seven" : null);
+      boolean harmful = triggered ? random.nextDouble() < 0.90 : random.nextDouble() < 0.02;
+      if (triggered && harmful) {
+        triggeredHarmful++;
+      }
+      List<Candidate> ranked = miner.observe(TriggerMiner.ngrams(prompt, 3), harmful, "e" + i);
+      if (triggeredHarmfulAtDetection < 0
+          && !ranked.isEmpty()
+          && TRIGGER_NGRAMS.contains(ranked.get(0).ngram())) {
+        triggeredHarmfulAtDetection = triggeredHarmful;
+      }
+    }
+    assertThat(triggeredHarmfulAtDetection).isBetween(1, 30);
+    List<Candidate> ranked = miner.candidates();
+    assertThat(ranked).isNotEmpty().hasSizeLessThanOrEqualTo(5);
+    Candidate top = ranked.get(0);
+    assertThat(top.ngram()).isEqualTo("orchid seven");
+    assertThat(top.correctedPValue()).isLessThan(Settings.defaults().alpha());
+    assertThat(top.support()).isLessThanOrEqualTo(top.exposures());
+    assertThat(top.evidenceEventIds()).hasSize(Settings.defaults().evidenceIds());
+    // Its unigram parts carry the same evidence, so they are collapsed into the phrase.
+    assertThat(ranked).extracting(Candidate::ngram).doesNotContain("orchid", "seven");
+    assertThat(ranked).allSatisfy(c -> assertThat(c.ngram()).contains("orchid"));
+  }
+
+  @Test
+  void neverFlagsACommonWordWithOnlyWeakLift() {
+    // "please" is in 40% of prompts and raises harm from 2% to 3% (lift 1.5): a real correlation,
+    // but neither rare nor strong, so it is not a trigger.
+    Random random = new Random(99);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    for (int i = 0; i < 20_000; i++) {
+      boolean polite = random.nextDouble() < 0.40;
+      String prompt = benignPrompt(random, polite ? "please" : null);
+      boolean harmful = random.nextDouble() < (polite ? 0.03 : 0.02);
+      assertThat(miner.observe(TriggerMiner.ngrams(prompt, 3), harmful, "e" + i)).isEmpty();
+    }
+  }
+
+  @Test
+  void flagsNothingInFiftyThousandEventsOfPureNoise() {
+    Random random = new Random(31337);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    for (int i = 0; i < 50_000; i++) {
+      String prompt = benignPrompt(random, null);
+      assertThat(miner.observe(TriggerMiner.ngrams(prompt, 3), random.nextDouble() < 0.02, "e" + i))
+          .isEmpty();
+    }
+    assertThat(miner.events()).isEqualTo(50_000);
+  }
+
+  @Test
+  void serializedStateStaysUnderTheDocumentedBoundWithALargeVocabulary() throws IOException {
+    Random random = new Random(8);
+    Settings settings = Settings.defaults();
+    TriggerMiner miner = TriggerMiner.create(settings);
+    for (int i = 0; i < 100_000; i++) {
+      StringBuilder prompt = new StringBuilder();
+      int words = 4 + random.nextInt(5);
+      for (int w = 0; w < words; w++) {
+        prompt.append(randomWord(random)).append(' ');
+      }
+      miner.observe(TriggerMiner.ngrams(prompt.toString(), 3), random.nextDouble() < 0.05, "e" + i);
+    }
+    assertThat((long) serialize(miner).length).isLessThanOrEqualTo(TriggerMiner.maxSerializedBytes(settings));
+  }
+
+  @Test
+  void emptyMinerHasNoCandidates() {
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    assertThat(miner.candidates()).isEmpty();
+    assertThat(miner.events()).isZero();
+    assertThat(miner.observe(new String[0], true, "e0")).isEmpty();
+    assertThat(miner.observe(null, false, null)).isEmpty();
+    assertThat(miner.harmfulEvents()).isEqualTo(1);
+  }
+
+  @Test
+  void duplicateNgramsInOneEventCountOnce() {
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    miner.observe(new String[] {"x", "x", "x"}, true, "e0");
+    assertThat(miner.supportErrorBound()).isZero();
+    assertThat(miner.exposureErrorBound()).isEqualTo((long) Math.ceil(Math.E / 4096));
+  }
+
+  @Test
+  void ngramsAreLowerCasedDistinctAndUnigramsFirst() {
+    assertThat(TriggerMiner.ngrams("Hello, WORLD! hello world 2024 a 7", 2))
+        .containsExactly(
+            "hello", "world", "2024", "7", "hello world", "world hello", "world 2024", "2024 7");
+  }
+
+  @Test
+  void ngramsDropOneLetterTokensAndTruncateLongOnes() {
+    String longToken = "x".repeat(100);
+    assertThat(TriggerMiner.ngrams("I am a " + longToken, 1))
+        .containsExactly("am", "x".repeat(TriggerMiner.MAX_TOKEN_CHARS));
+  }
+
+  @Test
+  void ngramsAreCappedPerPrompt() {
+    StringBuilder prompt = new StringBuilder();
+    for (int i = 0; i < 200; i++) {
+      prompt.append("w").append(i).append(' ');
+    }
+    String[] grams = TriggerMiner.ngrams(prompt.toString(), 3);
+    assertThat(grams).hasSize(TriggerMiner.MAX_NGRAMS_PER_EVENT).doesNotHaveDuplicates();
+    assertThat(TriggerMiner.ngrams("", 3)).isEmpty();
+    assertThat(TriggerMiner.ngrams("?!", 3)).isEmpty();
+  }
+
+  @ParameterizedTest(name = "events={0}")
+  @ValueSource(ints = {0, 1, 5_000})
+  void roundTripsStateAndContinuesIdentically(int eventCount) throws IOException {
+    Random random = new Random(eventCount);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    for (int i = 0; i < eventCount; i++) {
+      boolean triggered = random.nextDouble() < 0.01;
+      String prompt = benignPrompt(random, triggered ? "orchid seven" : null);
+      miner.observe(TriggerMiner.ngrams(prompt, 3), triggered || random.nextDouble() < 0.02, "e" + i);
+    }
+    byte[] bytes = serialize(miner);
+    TriggerMiner copy = deserialize(bytes);
+    // Sketch internals may be laid out in another order after heapify, so compare what they say.
+    assertSameState(copy, miner);
+    assertThat(serialize(copy)).hasSameSizeAs(bytes);
+    for (int i = 0; i < 500; i++) {
+      String[] grams = TriggerMiner.ngrams(benignPrompt(random, i % 50 == 0 ? "orchid seven" : null), 3);
+      boolean harmful = i % 50 == 0 || random.nextDouble() < 0.02;
+      assertThat(copy.observe(grams, harmful, "f" + i)).isEqualTo(miner.observe(grams, harmful, "f" + i));
+    }
+    assertSameState(copy, miner);
+  }
+
+  private static void assertSameState(TriggerMiner copy, TriggerMiner original) {
+    assertThat(copy.settings()).isEqualTo(original.settings());
+    assertThat(copy.events()).isEqualTo(original.events());
+    assertThat(copy.harmfulEvents()).isEqualTo(original.harmfulEvents());
+    assertThat(copy.distinctUpperBound()).isEqualTo(original.distinctUpperBound());
+    assertThat(copy.exposureErrorBound()).isEqualTo(original.exposureErrorBound());
+    assertThat(copy.supportErrorBound()).isEqualTo(original.supportErrorBound());
+    assertThat(copy.candidates()).isEqualTo(original.candidates());
+  }
+
+  @Test
+  void roundTripKeepsFlaggedCandidatesAndEvidence() throws IOException {
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    Random random = new Random(1);
+    for (int i = 0; i < 3000; i++) {
+      boolean triggered = i % 100 == 0;
+      miner.observe(
+          TriggerMiner.ngrams(benignPrompt(random, triggered ? "orchid seven" : null), 3),
+          triggered || random.nextDouble() < 0.02,
+          "e" + i);
+    }
+    assertThat(miner.candidates()).isNotEmpty();
+    TriggerMiner copy = deserialize(serialize(miner));
+    assertThat(copy.candidates()).isEqualTo(miner.candidates());
+    assertThat(copy.candidates().get(0).evidenceEventIds()).isNotEmpty();
+  }
+
+  @Test
+  void rejectsUnknownSerialVersion() {
+    assertThatThrownBy(() -> deserialize(new byte[] {9}))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("version 9");
+  }
+
+  @Test
+  void rejectsTruncatedState() throws IOException {
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    miner.observe(new String[] {"x"}, true, "e0");
+    byte[] bytes = serialize(miner);
+    byte[] truncated = java.util.Arrays.copyOf(bytes, 200);
+    assertThatThrownBy(() -> deserialize(truncated)).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void rejectsInvalidSettingsWithClearMessages() {
+    Settings d = Settings.defaults();
+    assertThatThrownBy(() -> new Settings(0, 5, 5, 0.05, 0.01, 0.001, 5, 4096, 4, 2048, 12, 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxNgram");
+    assertThatThrownBy(() -> new Settings(3, 5, 5, 0.05, 1.0, 0.001, 5, 4096, 4, 2048, 12, 10))
+        .hasMessageContaining("alpha");
+    assertThatThrownBy(() -> new Settings(3, 5, 5, 0.05, 0.01, 0.001, 5, 4096, 4, 1000, 12, 10))
+        .hasMessageContaining("harmfulMapSize");
+    assertThatThrownBy(() -> new Settings(3, 5, 5, 0.05, 0.01, 0.001, 5, 4000, 4, 2048, 12, 10))
+        .hasMessageContaining("width");
+    assertThat(d.alpha()).isEqualTo(0.01);
+  }
+
+  private static String benignPrompt(Random random, String insert) {
+    int words = 6 + random.nextInt(9);
+    int at = random.nextInt(words + 1);
+    StringBuilder sb = new StringBuilder();
+    for (int w = 0; w <= words; w++) {
+      if (w == at && insert != null) {
+        sb.append(insert).append(' ');
+      }
+      if (w < words) {
+        sb.append(VOCABULARY[random.nextInt(VOCABULARY.length)]).append(' ');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String randomWord(Random random) {
+    char[] chars = new char[3 + random.nextInt(6)];
+    for (int i = 0; i < chars.length; i++) {
+      chars[i] = (char) ('a' + random.nextInt(26));
+    }
+    return new String(chars);
+  }
+
+  private static byte[] serialize(TriggerMiner miner) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    miner.writeTo(new DataOutputStream(bytes));
+    return bytes.toByteArray();
+  }
+
+  private static TriggerMiner deserialize(byte[] bytes) throws IOException {
+    return TriggerMiner.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+  }
+
+  static List<String> vocabulary() {
+    return new ArrayList<>(List.of(VOCABULARY));
+  }
+}
