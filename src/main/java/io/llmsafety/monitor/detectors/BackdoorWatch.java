@@ -84,7 +84,9 @@ public final class BackdoorWatch {
   }
 
   DetectorSignal advanceTo(long watermark, String variantId) {
-    if (firing && lastFlaggedAt != Long.MIN_VALUE && watermark - lastFlaggedAt >= settings.quietMillis()) {
+    // The final watermark of a bounded replay means "no more input", not "quiet for a while".
+    if (firing && watermark != Long.MAX_VALUE && lastFlaggedAt != Long.MIN_VALUE
+        && watermark - lastFlaggedAt >= settings.quietMillis()) {
       firing = false;
       return signal(false, lastFlaggedAt + settings.quietMillis(), variantId);
     }
