@@ -9,7 +9,7 @@ import java.util.List;
  * is linear in the text length whatever the lexicon size, with no regex backtracking and no
  * allocation. Phrases match on word boundaries; a phrase ending in {@code *} matches any word
  * continuation ("explos*" finds "explosives"). Phrases use lower-case ASCII letters, digits,
- * space and {@code ' - . , : / ?} only; any other text character resets the automaton. Immutable
+ * space and {@code ' - . , : / ? ! ;} only; any other text character resets the automaton. Immutable
  * after construction and safe to share between threads.
  */
 final class PhraseMatcher {
@@ -20,7 +20,7 @@ final class PhraseMatcher {
     void match(int phrase, int start);
   }
 
-  private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 '-.,:/?";
+  private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 '-.,:/?!;";
   private static final int SIGMA = ALPHABET.length() + 1; // last class: any other character
   private static final byte[] CLASS = new byte[128];
 
