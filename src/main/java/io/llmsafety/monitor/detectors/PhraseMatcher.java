@@ -1,16 +1,17 @@
 package io.llmsafety.monitor.detectors;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Finds many phrases in one left-to-right pass (Aho-Corasick compiled to a full DFA), so the cost
- * is linear in the text length whatever the lexicon size, with no regex backtracking and no
- * allocation. Phrases match on word boundaries; a phrase ending in {@code *} matches any word
- * continuation ("explos*" finds "explosives"). Phrases use lower-case ASCII letters, digits,
- * space and {@code ' - . , : / ? ! ;} only; any other text character resets the automaton. Immutable
- * after construction and safe to share between threads.
+ * Finds many phrases at once with a character trie walked from each word start. Phrases match on
+ * word boundaries, so only word starts can begin a match; most walks die after a character or
+ * two, and the hot top of the trie stays in cache. Cost is linear in the text length times the
+ * (short) mean walk, with no regex backtracking and no allocation. A phrase ending in {@code *}
+ * matches any word continuation ("explos*" finds "explosives"). Phrases use lower-case ASCII
+ * letters, digits, space and {@code ' - . , : / ? ! ;} only. Immutable after construction and
+ * safe to share between threads.
  */
 final class PhraseMatcher {
 
@@ -21,30 +22,31 @@ final class PhraseMatcher {
   }
 
   private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 '-.,:/?!;";
-  private static final int SIGMA = ALPHABET.length() + 1; // last class: any other character
+  private static final int OTHER = ALPHABET.length();
+  private static final int SIGMA = OTHER + 1;
   private static final byte[] CLASS = new byte[128];
+  private static final boolean[] ASCII_WORD = new boolean[128];
 
   static {
-    java.util.Arrays.fill(CLASS, (byte) (SIGMA - 1));
+    Arrays.fill(CLASS, (byte) OTHER);
     for (int i = 0; i < ALPHABET.length(); i++) {
       CLASS[ALPHABET.charAt(i)] = (byte) i;
     }
+    for (char c = 0; c < 128; c++) {
+      ASCII_WORD[c] = Character.isLetterOrDigit(c);
+    }
   }
 
-  private final int[] delta; // state * SIGMA + class -> state
-  private final int[][] outputs; // phrases ending in each state, including via failure links
-  private final int[] lengths;
+  private final int[] child; // node * SIGMA + class -> child node, 0 = none (root is no child)
+  private final int[][] ends; // phrases ending exactly at each node
   private final boolean[] prefix;
-  private final int maxLength;
 
   PhraseMatcher(List<String> phrases) {
-    List<int[]> gotoRows = new ArrayList<>();
+    List<int[]> rows = new ArrayList<>();
     List<List<Integer>> out = new ArrayList<>();
-    gotoRows.add(newRow());
+    rows.add(new int[SIGMA]);
     out.add(new ArrayList<>());
-    lengths = new int[phrases.size()];
     prefix = new boolean[phrases.size()];
-    int max = 0;
     for (int p = 0; p < phrases.size(); p++) {
       String phrase = phrases.get(p);
       if (phrase.endsWith("*")) {
@@ -54,86 +56,60 @@ final class PhraseMatcher {
       if (phrase.isEmpty()) {
         throw new IllegalArgumentException("empty phrase at index " + p);
       }
-      lengths[p] = phrase.length();
-      max = Math.max(max, phrase.length());
-      int state = 0;
+      int node = 0;
       for (int i = 0; i < phrase.length(); i++) {
         int cls = classOf(phrase.charAt(i));
-        if (cls == SIGMA - 1) {
+        if (cls == OTHER) {
           throw new IllegalArgumentException(
               "phrase '" + phrases.get(p) + "' has a character outside [" + ALPHABET + "]");
         }
-        if (gotoRows.get(state)[cls] < 0) {
-          gotoRows.get(state)[cls] = gotoRows.size();
-          gotoRows.add(newRow());
+        if (rows.get(node)[cls] == 0) {
+          rows.get(node)[cls] = rows.size();
+          rows.add(new int[SIGMA]);
           out.add(new ArrayList<>());
         }
-        state = gotoRows.get(state)[cls];
+        node = rows.get(node)[cls];
       }
-      out.get(state).add(p);
+      out.get(node).add(p);
     }
-    maxLength = max;
-    int n = gotoRows.size();
-    delta = new int[n * SIGMA];
-    int[] fail = new int[n];
-    ArrayDeque<Integer> queue = new ArrayDeque<>();
-    for (int c = 0; c < SIGMA; c++) {
-      int child = gotoRows.get(0)[c];
-      delta[c] = Math.max(child, 0);
-      if (child > 0) {
-        queue.add(child);
-      }
-    }
-    while (!queue.isEmpty()) {
-      int s = queue.poll();
-      out.get(s).addAll(out.get(fail[s]));
-      for (int c = 0; c < SIGMA; c++) {
-        int child = gotoRows.get(s)[c];
-        if (child > 0) {
-          fail[child] = delta[fail[s] * SIGMA + c];
-          delta[s * SIGMA + c] = child;
-          queue.add(child);
-        } else {
-          delta[s * SIGMA + c] = delta[fail[s] * SIGMA + c];
-        }
-      }
-    }
-    outputs = new int[n][];
-    for (int s = 0; s < n; s++) {
-      outputs[s] = out.get(s).stream().mapToInt(Integer::intValue).toArray();
+    child = new int[rows.size() * SIGMA];
+    ends = new int[rows.size()][];
+    for (int n = 0; n < rows.size(); n++) {
+      System.arraycopy(rows.get(n), 0, child, n * SIGMA, SIGMA);
+      ends[n] = out.get(n).stream().mapToInt(Integer::intValue).toArray();
     }
   }
 
-  /** Reports every word-bounded match that starts before {@code limit}, in order of its end. */
+  /** Reports every word-bounded match that starts before {@code limit}, in order of start. */
   void scan(String text, int limit, Visitor visitor) {
-    int end = (int) Math.min(text.length(), (long) limit + maxLength);
-    int state = 0;
-    for (int i = 0; i < end; i++) {
-      state = delta[state * SIGMA + classOf(text.charAt(i))];
-      int[] hits = outputs[state];
-      for (int h = 0; h < hits.length; h++) {
-        int p = hits[h];
-        int start = i + 1 - lengths[p];
-        if (start < limit
-            && isBoundary(text, start - 1)
-            && (prefix[p] || isBoundary(text, i + 1))) {
-          visitor.match(p, start);
+    int length = text.length();
+    int starts = Math.min(length, limit);
+    for (int i = 0; i < starts; i++) {
+      if (i > 0 && isWordChar(text.charAt(i - 1))) {
+        continue; // a match must start at a word boundary
+      }
+      int node = 0;
+      for (int j = i; j < length; j++) {
+        node = child[node * SIGMA + classOf(text.charAt(j))];
+        if (node == 0) {
+          break;
+        }
+        int[] hits = ends[node];
+        for (int h = 0; h < hits.length; h++) {
+          int p = hits[h];
+          if (prefix[p] || j + 1 == length || !isWordChar(text.charAt(j + 1))) {
+            visitor.match(p, i);
+          }
         }
       }
     }
-  }
-
-  private static int[] newRow() {
-    int[] row = new int[SIGMA];
-    java.util.Arrays.fill(row, -1);
-    return row;
   }
 
   private static int classOf(char c) {
-    return c < 128 ? CLASS[c] : SIGMA - 1;
+    return c < 128 ? CLASS[c] : OTHER;
   }
 
-  private static boolean isBoundary(String text, int i) {
-    return i < 0 || i >= text.length() || !Character.isLetterOrDigit(text.charAt(i));
+  private static boolean isWordChar(char c) {
+    return c < 128 ? ASCII_WORD[c] : Character.isLetterOrDigit(c);
   }
 }

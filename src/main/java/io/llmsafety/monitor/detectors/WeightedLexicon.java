@@ -69,8 +69,11 @@ final class WeightedLexicon {
         } catch (NumberFormatException e) {
           throw new IllegalStateException(resource + ":" + lineNo + ": bad weight in '" + entry + "'");
         }
-        String phrase = TextNormalizer.normalize(entry.substring(space + 1).replace("*", "\u0000"))
-            .replace('\u0000', '*');
+        String raw = entry.substring(space + 1).strip();
+        boolean prefix = raw.endsWith("*"); // kept apart: the normaliser drops markdown '*'
+        String phrase =
+            TextNormalizer.normalize(prefix ? raw.substring(0, raw.length() - 1) : raw)
+                + (prefix ? "*" : "");
         sectionOf.add(sections.size() - 1);
         weights.add(weight);
         phrases.add(phrase);
