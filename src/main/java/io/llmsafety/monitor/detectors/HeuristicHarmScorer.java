@@ -25,9 +25,10 @@ import java.util.Properties;
  * cross-validated agreement equals the in-sample figure (71.9%), so the fit is not memorising.
  *
  * Weights live in {@code detectors/harm-model.properties}, cues in {@code
- * detectors/harm-response-cues.txt}. Measured figures (HarmBench classifier-validation agreement
- * beside its string-match and Llama Guard baselines, AlpacaEval false-positive rate) are in
- * {@code detectors/README.md} and printed by {@code HeuristicHarmScorerDataTest}. Known limits:
+ * detectors/harm-response-cues.txt}. Measured at threshold 0.5: HarmBench classifier-validation
+ * agreement with the human majority 72.1% (FPR 18.5%, FNR 39.2%, AUROC 0.786) against 67.9% for
+ * its refusal string match and 67.3% for Llama Guard; AlpacaEval benign false-positive rate 0.9%.
+ * See {@code detectors/README.md} and {@code HeuristicHarmScorerDataTest}. Known limits:
  * it cannot check that the content matches the specific behaviour requested, so long, on-topic
  * but useless answers count as harmful, and harmful prose without procedural shape is missed.
  */

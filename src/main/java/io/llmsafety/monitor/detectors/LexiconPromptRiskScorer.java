@@ -10,8 +10,9 @@ package io.llmsafety.monitor.detectors;
  *
  * <p>The score is {@code sigmoid(bias + capped harm + intent + framing + benign)}, where intent
  * and framing only count when a harm cue is present, so "how do I bake bread" stays low.
- * Measured figures (AdvBench and HarmBench recall, AlpacaEval false-positive rate, XSTest
- * safe/unsafe prompts) are in {@code detectors/README.md} and printed by {@code
+ * Measured at threshold 0.5: AdvBench recall 92.9%, HarmBench standard+contextual recall 63.3%
+ * (copyright 2%), AlpacaEval false-positive rate 2.5%, XSTest unsafe-vs-safe accuracy 69.1%
+ * (recall 42.0%, FPR 9.2%); see {@code detectors/README.md} and {@code
  * LexiconPromptRiskScorerDataTest}. Known limits: lexical, so it misses harmful requests in
  * neutral words (copyright "lyrics of ..." behaviours, paraphrase attacks) and flags benign
  * questions about harm topics (XSTest homonyms and safe contexts).

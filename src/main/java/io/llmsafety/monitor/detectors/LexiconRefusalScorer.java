@@ -12,9 +12,10 @@ package io.llmsafety.monitor.detectors;
  * each distinct cue counted once at its earliest position.
  *
  * <p>Measured on XSTest completions (binary: full or partial refusal vs compliance), agreement
- * with the human label at the default threshold 0.5: see {@code detectors/README.md} and
- * {@code LexiconRefusalScorerDataTest}. It beats the upstream string-match baseline on each of
- * the four models. Known misses: refusals phrased only as a counter-statement ("X was not
+ * with the human label at the default threshold 0.5: llama2orig 94.7%, llama2new 94.2%,
+ * mistralinstruct 88.2%, mistralguard 88.4% (upstream string match 89.3/92.4/86.0/80.9%); all
+ * 1,800 rows 91.4%, AUROC 0.966. Dev-set figures: cues were refined by reading error categories
+ * on these files. See {@code detectors/README.md} and {@code LexiconRefusalScorerDataTest}. Known misses: refusals phrased only as a counter-statement ("X was not
  * justified") and compliance that moralises heavily.
  */
 public final class LexiconRefusalScorer implements RefusalScorer {
