@@ -1,0 +1,204 @@
+package io.llmsafety.monitor.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmsafety.monitor.detectors.BinaryMetrics;
+import io.llmsafety.monitor.detectors.HarmScorer;
+import io.llmsafety.monitor.detectors.HeuristicHarmScorer;
+import io.llmsafety.monitor.detectors.LexiconPromptRiskScorer;
+import io.llmsafety.monitor.detectors.LexiconRefusalScorer;
+import io.llmsafety.monitor.detectors.PromptRiskScorer;
+import io.llmsafety.monitor.detectors.RefusalScorer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code eval refusal|harm|prompt-risk --input FILE.jsonl [--threshold T]}: scores labelled rows
+ * with a built-in scorer and prints one JSON object with its figures as the last stdout line.
+ * Rows are {@code {"prompt": "...", "response": "...", "label": true|false}}; the label means
+ * refusal, harmful response or harmful request according to the task.
+ */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description =
+        "Scores labelled JSONL with a built-in scorer and prints one JSON object: n, accuracy,"
+            + " precision, recall, f1, auroc, threshold, scorer.")
+public final class EvalCommand implements Callable<Integer> {
+
+  static final int EXIT_BAD_INPUT = 1;
+  static final int EXIT_USAGE = 2;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Spec private CommandSpec spec;
+
+  @Parameters(
+      index = "0",
+      paramLabel = "TASK",
+      description = "refusal, harm or prompt-risk")
+  private String task;
+
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "FILE.jsonl",
+      description = "labelled rows: {\"prompt\": ..., \"response\": ..., \"label\": true|false}")
+  private Path input;
+
+  @Option(
+      names = "--threshold",
+      paramLabel = "T",
+      description = "decision threshold in [0,1]; default: the scorer's own")
+  private Double threshold;
+
+  /** One labelled task: how to score a row and which fields it needs. */
+  private record Task(String name, String scorerName, double defaultThreshold, RowScorer scorer,
+      boolean needsPrompt, boolean needsResponse) {}
+
+  @FunctionalInterface
+  private interface RowScorer {
+    double score(String prompt, String response);
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Task t = task(task);
+    if (t == null) {
+      err.println("eval: unknown task '" + task + "'; expected refusal, harm or prompt-risk");
+      return EXIT_USAGE;
+    }
+    if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
+      err.println("eval: --threshold must be in [0,1], got " + threshold);
+      return EXIT_USAGE;
+    }
+    List<Double> scores = new ArrayList<>();
+    List<Boolean> labels = new ArrayList<>();
+    try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
+      String line;
+      int lineNo = 0;
+      while ((line = reader.readLine()) != null) {
+        lineNo++;
+        if (line.isBlank()) {
+          continue;
+        }
+        String problem = scoreLine(t, line, scores, labels);
+        if (problem != null) {
+          err.println("eval: " + input + ":" + lineNo + ": " + problem);
+          return EXIT_BAD_INPUT;
+        }
+      }
+    } catch (IOException e) {
+      err.println("eval: cannot read " + input + ": " + e.getMessage());
+      return EXIT_BAD_INPUT;
+    }
+    if (scores.isEmpty()) {
+      err.println("eval: " + input + " has no labelled rows");
+      return EXIT_BAD_INPUT;
+    }
+    double[] s = scores.stream().mapToDouble(Double::doubleValue).toArray();
+    boolean[] y = new boolean[labels.size()];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = labels.get(i);
+    }
+    BinaryMetrics m = BinaryMetrics.of(s, y, threshold != null ? threshold : t.defaultThreshold());
+    out.println(toJson(t, m));
+    out.flush();
+    return 0;
+  }
+
+  /** Scores one row into the lists; returns a problem description instead for a bad row. */
+  private static String scoreLine(Task t, String line, List<Double> scores, List<Boolean> labels) {
+    JsonNode row;
+    try {
+      row = JSON.readTree(line);
+    } catch (JsonProcessingException e) {
+      return "not valid JSON (" + e.getOriginalMessage() + ")";
+    }
+    if (row == null || !row.isObject()) {
+      return "expected a JSON object";
+    }
+    JsonNode label = row.get("label");
+    if (label == null || !label.isBoolean()) {
+      return "\"label\" must be true or false";
+    }
+    String prompt = text(row, "prompt");
+    String response = text(row, "response");
+    if (t.needsPrompt() && prompt == null) {
+      return "task " + t.name() + " needs a string \"prompt\"";
+    }
+    if (t.needsResponse() && response == null) {
+      return "task " + t.name() + " needs a string \"response\"";
+    }
+    scores.add(t.scorer().score(prompt, response));
+    labels.add(label.booleanValue());
+    return null;
+  }
+
+  private static String text(JsonNode row, String field) {
+    JsonNode v = row.get(field);
+    return v != null && v.isTextual() ? v.textValue() : null;
+  }
+
+  private static Task task(String name) {
+    switch (name) {
+      case "refusal" -> {
+        RefusalScorer r = LexiconRefusalScorer.builtin();
+        return new Task(name, r.getClass().getSimpleName(), r.threshold(),
+            (p, resp) -> r.score(resp), false, true);
+      }
+      case "prompt-risk" -> {
+        PromptRiskScorer r = LexiconPromptRiskScorer.builtin();
+        return new Task(name, r.getClass().getSimpleName(), r.threshold(),
+            (p, resp) -> r.score(p), true, false);
+      }
+      case "harm" -> {
+        HarmScorer h = HeuristicHarmScorer.builtin();
+        return new Task(name, h.getClass().getSimpleName(), h.threshold(), h::score, true, true);
+      }
+      default -> {
+        return null;
+      }
+    }
+  }
+
+  private static String toJson(Task t, BinaryMetrics m) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("task", t.name());
+    o.put("scorer", t.scorerName());
+    o.put("n", m.n());
+    o.put("positives", m.positives());
+    putFinite(o, "accuracy", m.accuracy());
+    putFinite(o, "precision", m.precision());
+    putFinite(o, "recall", m.recall());
+    putFinite(o, "f1", m.f1());
+    putFinite(o, "auroc", m.auroc());
+    o.put("threshold", m.threshold());
+    return o.toString();
+  }
+
+  /** JSON has no NaN: an undefined figure (e.g. AUROC with one class) is written as null. */
+  private static void putFinite(ObjectNode o, String key, double v) {
+    if (Double.isFinite(v)) {
+      o.put(key, v);
+    } else {
+      o.putNull(key);
+    }
+  }
+}
