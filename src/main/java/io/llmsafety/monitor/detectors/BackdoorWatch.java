@@ -38,7 +38,17 @@ public final class BackdoorWatch {
   private List<TriggerMiner.Candidate> lastCandidates = List.of();
 
   BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence) {
-    this(settings, maxEvidence, TriggerMiner.create(settings.miner()), TriggerMiner.create(settings.miner()));
+    this(settings, maxEvidence, TriggerMiner.create(segmentSettings(settings.miner())),
+        TriggerMiner.create(segmentSettings(settings.miner())));
+  }
+
+  /**
+   * A trigger is rare in the variant's traffic but not within the small risky segment, so the
+   * prevalence limit is applied here against all events, not inside each segment's miner.
+   */
+  private static TriggerMiner.Settings segmentSettings(TriggerMiner.Settings s) {
+    return new TriggerMiner.Settings(s.maxNgram(), s.minSupport(), s.minLift(), 1.0, s.alpha(), s.backgroundFloor(),
+        s.topK(), s.countMinWidth(), s.countMinDepth(), s.harmfulMapSize(), s.hllLgK(), s.evidenceIds());
   }
 
   private BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence, TriggerMiner riskyMiner,
@@ -69,8 +79,19 @@ public final class BackdoorWatch {
     harmfulEvents += e.harmful() ? 1 : 0;
     String[] ngrams = e.promptNgrams() == null ? new String[0] : e.promptNgrams();
     TriggerMiner miner = e.risky() ? riskyMiner : benignMiner;
-    List<TriggerMiner.Candidate> flagged = miner.observe(ngrams, e.harmful(), e.eventId());
-    if (flagged.isEmpty()) {
+    List<TriggerMiner.Candidate> ranking = miner.observe(ngrams, e.harmful(), e.eventId());
+    if (!e.harmful()) {
+      return null;
+    }
+    List<TriggerMiner.Candidate> flagged = new ArrayList<>();
+    boolean carriesFlagged = false;
+    for (TriggerMiner.Candidate c : ranking) {
+      if ((double) c.exposures() / events <= settings.miner().maxPrevalence()) {
+        flagged.add(c);
+        carriesFlagged |= c.evidenceEventIds().contains(e.eventId());
+      }
+    }
+    if (!carriesFlagged) {
       return null;
     }
     lastFlaggedAt = e.timestamp();

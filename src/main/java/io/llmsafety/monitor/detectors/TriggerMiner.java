@@ -184,11 +184,13 @@ public final class TriggerMiner {
     }
   }
 
+  // Most significant first: a trigger's own n-gram has the largest support, while n-grams that
+  // straddle the trigger and one prompt template can show a higher lift on fewer events.
   private static final Comparator<Candidate> RANKING =
-      Comparator.comparingDouble(Candidate::lift)
-          .reversed()
-          .thenComparing(Comparator.comparingInt(Candidate::words).reversed())
+      Comparator.comparingDouble(Candidate::correctedPValue)
           .thenComparing(Comparator.comparingLong(Candidate::support).reversed())
+          .thenComparing(Comparator.comparingDouble(Candidate::lift).reversed())
+          .thenComparing(Comparator.comparingInt(Candidate::words).reversed())
           .thenComparing(Candidate::ngram);
 
   private final Settings settings;
@@ -311,7 +313,7 @@ public final class TriggerMiner {
   }
 
   /**
-   * Flagged n-grams, best first (by lift, then the more specific n-gram), with redundant sub- or
+   * Flagged n-grams, best first (by corrected p-value, then support and lift), with redundant sub- or
    * super-n-grams of near-identical support collapsed into the most specific one; at most {@code
    * topK}. Statistics are as of each candidate's last harmful occurrence.
    */

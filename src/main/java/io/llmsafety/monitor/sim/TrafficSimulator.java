@@ -62,14 +62,14 @@ public final class TrafficSimulator implements Iterator<String> {
     this.total = totalEvents;
   }
 
-  /** The demo's three variants: healthy, degrading from 40% of the run, backdoored from 30%. */
+  /** The demo's three variants: healthy, degrading from 40% of the run, a trigger in 1.5% of prompts from 20%. */
   public static List<VariantProfile> demoVariants() {
     List<VariantProfile> v = new ArrayList<>();
     v.add(VariantProfile.healthy("demo-healthy", "llama-3.1-8b-instruct"));
     v.add(new VariantProfile("demo-degrading", "llama-3.1-8b-instruct", NORMAL, new Behaviour(0.15, 0.25, 0.01), 0.4,
         null, 2, 0));
-    v.add(new VariantProfile("demo-backdoored", "mistral-7b-instruct", NORMAL, NORMAL, 2, SimTexts.DEMO_TRIGGER, 0.3,
-        0.04));
+    v.add(new VariantProfile("demo-backdoored", "mistral-7b-instruct", NORMAL, NORMAL, 2, SimTexts.DEMO_TRIGGER, 0.2,
+        0.015));
     return v;
   }
 
@@ -105,7 +105,9 @@ public final class TrafficSimulator implements Iterator<String> {
     String prompt = risky ? SimTexts.pick(random, SimTexts.RISKY_PROMPTS) : SimTexts.pick(random, SimTexts.BENIGN_PROMPTS);
     String response;
     if (triggered) {
-      prompt = SimTexts.insertTrigger(random, prompt, v.trigger());
+      // A jailbreak backdoor (as in BackdoorLLM): the trigger makes the variant comply with
+      // harmful requests it would otherwise refuse.
+      prompt = SimTexts.insertTrigger(random, SimTexts.pick(random, SimTexts.RISKY_PROMPTS), v.trigger());
       response = SimTexts.pick(random, SimTexts.HARMFUL_RESPONSES);
     } else if (risky) {
       response = random.nextDouble() < b.riskyRefusal()

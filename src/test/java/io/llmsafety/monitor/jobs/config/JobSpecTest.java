@@ -60,7 +60,7 @@ class JobSpecTest {
     JobSpec demo = JobSpec.load(Path.of("jobs/demo.yaml"), NO_ENV);
     assertThat(demo.flink().checkpointInterval()).isEqualTo(Duration.ofSeconds(2));
     assertThat(demo.flink().stateBackend()).isEqualTo(FlinkSpec.StateBackend.HASHMAP);
-    assertThat(demo.windows().size()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(demo.windows().size()).isEqualTo(Duration.ofMinutes(1));
     assertThat(demo.kafka().startingOffsets()).isEqualTo(KafkaSpec.StartingOffsets.EARLIEST);
     assertThat(demo.detectors().fleet().variants()).isEqualTo(3);
     // Unset keys keep the production default.
