@@ -141,7 +141,7 @@ class SafetyPipelineITCase {
 
     Map<String, List<String>> out;
     try {
-      out = consumeUntil(r -> r.get("alerts").size() >= 2 && r.get("windows").size() >= 80, Duration.ofMinutes(3));
+      out = consumeUntil(r -> r.get("alerts").size() >= 2 && r.get("windows").size() >= 16, Duration.ofMinutes(3));
       // Keep reading a little longer: a duplicate alert would show up here.
       Map<String, List<String>> more = consumeUntil(r -> false, Duration.ofSeconds(4));
       more.forEach((k, v) -> out.get(k).addAll(v));
@@ -175,7 +175,7 @@ class SafetyPipelineITCase {
         HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).contains("llm_safety_events_total{model_variant=\"it-degrading\",segment=\"risky\"}",
         "llm_safety_dead_letters_total{reason=\"malformed_json\"} 1.0", "llm_safety_alert_active",
-        "llm_safety_duplicate_events_total{model_variant=\"it-healthy\"} 1.0");
+        "llm_safety_duplicate_events_total{model_variant=\"it-degrading\"} 1.0");
 
     // The same records through the replay path: same alerts, byte for byte.
     Path file = tmp.resolve("events.jsonl");
