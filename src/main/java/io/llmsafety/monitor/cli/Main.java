@@ -1,5 +1,6 @@
 package io.llmsafety.monitor.cli;
 
+import io.llmsafety.monitor.jobs.config.InvalidJobSpecException;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
@@ -23,7 +24,24 @@ public final class Main implements Runnable {
   }
 
   public static CommandLine commandLine() {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new Main())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          // A bad job spec or input is the user's to fix: say what, without a stack trace.
+          if (e instanceof InvalidJobSpecException || e instanceof java.nio.file.NoSuchFileException
+              || e instanceof IllegalArgumentException) {
+            cmd.getErr().println(cmd.getCommandName() + ": " + describe(e));
+            return 2;
+          }
+          throw e;
+        });
+  }
+
+  private static String describe(Exception e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file: " + e.getMessage();
+    }
+    return e.getMessage();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.llmsafety.monitor.metrics;
 
+import io.llmsafety.monitor.event.RejectReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -39,6 +40,10 @@ public final class SafetyMetrics {
     Gauge.builder("llm.safety.variants.tracked", variantsTracked, AtomicLong::get)
         .description("Model variants with live per-variant state in this JVM")
         .register(registry);
+    // Known up front, so rate() and alert rules see a zero series before the first bad record.
+    for (RejectReason reason : RejectReason.values()) {
+      deadLetter(reason.code(), 0);
+    }
   }
 
   public static SafetyMetrics get() {
@@ -75,20 +80,22 @@ public final class SafetyMetrics {
     String variant = labeler.label(variantId);
     String segment = risky ? "risky" : "benign";
     counter("llm.safety.events", "Scored events", "model_variant", variant, "segment", segment).increment();
-    if (refused) {
-      counter("llm.safety.refusals", "Responses scored as refusals", "model_variant", variant, "segment", segment).increment();
-    }
-    if (harmful) {
-      counter("llm.safety.harmful.responses", "Responses scored as harmful", "model_variant", variant, "segment", segment)
-          .increment();
-    }
+    // Incremented by zero too, so every variant has all three series and ratios are never absent.
+    counter("llm.safety.refusals", "Responses scored as refusals", "model_variant", variant, "segment", segment)
+        .increment(refused ? 1 : 0);
+    counter("llm.safety.harmful.responses", "Responses scored as harmful", "model_variant", variant, "segment", segment)
+        .increment(harmful ? 1 : 0);
     if (!Double.isNaN(harmScore)) {
       harmSummary(variant, segment).record(harmScore);
     }
   }
 
   public void deadLetter(String reason) {
-    counter("llm.safety.dead.letters", "Input records rejected to the dead-letter output", "reason", reason).increment();
+    deadLetter(reason, 1);
+  }
+
+  private void deadLetter(String reason, int count) {
+    counter("llm.safety.dead.letters", "Input records rejected to the dead-letter output", "reason", reason).increment(count);
   }
 
   public void lateEvent(String variantId) {
