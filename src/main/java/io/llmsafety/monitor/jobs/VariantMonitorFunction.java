@@ -22,6 +22,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -57,6 +58,7 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
   private transient MapState<String, Boolean> seenEven;
   private transient MapState<String, Boolean> seenOdd;
   private transient ValueState<Long> dedupGeneration;
+  private transient ValueState<Long> pendingFlush;
   private transient SafetyMetrics metrics;
 
   public VariantMonitorFunction(VariantMonitor.Settings monitorSettings, AlertFactory alertFactory,
@@ -75,6 +77,7 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     seenEven = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen-even", Types.STRING, Types.BOOLEAN));
     seenOdd = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen-odd", Types.STRING, Types.BOOLEAN));
     dedupGeneration = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-generation", Types.LONG));
+    pendingFlush = getRuntimeContext().getState(new ValueStateDescriptor<>("pending-flush", Types.LONG));
     metrics = SafetyMetrics.get();
   }
 
@@ -94,13 +97,38 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     }
     sameTime.add(e);
     buffer.put(e.timestamp(), sameTime);
-    ctx.timerService().registerEventTimeTimer(roundUp(e.timestamp()));
+    scheduleFlush(ctx.timerService(), e.timestamp());
+  }
+
+  /**
+   * Keeps one flush timer per variant, at the earliest buffered event. A flush takes everything
+   * the watermark has passed, so when the watermark jumps (replay, catch-up) one timer does the
+   * work of many, and the monitor state makes one round trip instead of one per tick.
+   */
+  private void scheduleFlush(TimerService timers, long timestamp) throws Exception {
+    long at = roundUp(timestamp);
+    Long pending = pendingFlush.value();
+    if (pending == null || at < pending) {
+      if (pending != null) {
+        timers.deleteEventTimeTimer(pending);
+      }
+      timers.registerEventTimeTimer(at);
+      pendingFlush.update(at);
+    }
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out) throws Exception {
     long watermark = ctx.timerService().currentWatermark();
+    Long pending = pendingFlush.value();
+    if (pending != null && pending <= watermark) {
+      pendingFlush.clear();
+    }
     List<ScoredEvent> ready = drainUpTo(watermark);
+    Long earliestLeft = earliestBuffered();
+    if (earliestLeft != null) {
+      scheduleFlush(ctx.timerService(), earliestLeft);
+    }
     byte[] stored = monitorState.value();
     if (stored == null && ready.isEmpty()) {
       return; // state already expired; a leftover timer
@@ -172,6 +200,16 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     return ready;
   }
 
+  private Long earliestBuffered() throws Exception {
+    Long earliest = null;
+    for (Long t : buffer.keys()) {
+      if (earliest == null || t < earliest) {
+        earliest = t;
+      }
+    }
+    return earliest;
+  }
+
   private boolean isDuplicate(ScoredEvent e) throws Exception {
     long generation = Math.floorDiv(e.timestamp(), dedupHorizonMillis);
     Long current = dedupGeneration.value();
@@ -201,6 +239,7 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     seenEven.clear();
     seenOdd.clear();
     dedupGeneration.clear();
+    pendingFlush.clear();
   }
 
   static long roundUp(long timestamp) {
