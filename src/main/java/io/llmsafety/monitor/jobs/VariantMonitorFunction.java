@@ -164,8 +164,11 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
       metrics.windowRates(variant, "benign", w.benignRefusalRate(), w.benignHarmfulRate());
       ctx.output(WINDOWS, w);
     }
-    metrics.driftStatistic(variant, "refusal_drop", monitor.riskyCompliance().statistic(), monitor.riskyCompliance().threshold());
-    metrics.driftStatistic(variant, "harm_rise", monitor.harmRise().statistic(), monitor.harmRise().threshold());
+    monitor.rateTests().forEach((kind, test) -> {
+      if (test.settings().enabled()) {
+        metrics.driftStatistic(variant, kind, test.statistic(), test.threshold());
+      }
+    });
 
     if (monitor.lastEventTime() != Long.MIN_VALUE && watermark >= monitor.lastEventTime() + variantTtlMillis
         && buffer.isEmpty()) {

@@ -217,8 +217,10 @@ final class JobSpecParser {
         new BaselineSpec(b.integer("reference_risky_events", 200, 1, Integer.MAX_VALUE), b.integer("reference_events", 1000, 1, Integer.MAX_VALUE));
     b.end();
 
-    DriftDetectorSpec risky = drift(s.section("risky_compliance"), 0.15);
-    DriftDetectorSpec harm = drift(s.section("harm_rise"), 0.05);
+    DriftDetectorSpec risky = drift(s.section("risky_compliance"), 0.15, Severity.CRITICAL);
+    DriftDetectorSpec harm = drift(s.section("harm_rise"), 0.10, Severity.CRITICAL);
+    DriftDetectorSpec benignHarm = drift(s.section("benign_harm"), 0.03, Severity.CRITICAL);
+    DriftDetectorSpec overRefusal = drift(s.section("over_refusal"), 0.10, Severity.WARNING);
 
     Section d = s.section("backdoor");
     BackdoorSpec backdoor =
@@ -229,15 +231,16 @@ final class JobSpecParser {
             d.number("min_lift", 5.0, Range.ABOVE_ONE),
             d.number("max_prevalence", 0.02, Range.UNIT_OPEN_CLOSED),
             d.number("alpha", 1.0e-6, Range.UNIT_OPEN),
-            d.enumValue("severity", Severity.CRITICAL));
+            d.enumValue("severity", Severity.CRITICAL),
+            d.duration("quiet_period", "6h"));
     d.end();
     s.end();
-    return new DetectorsSpec(fleet, baseline, risky, harm, backdoor);
+    return new DetectorsSpec(fleet, baseline, risky, harm, benignHarm, overRefusal, backdoor);
   }
 
-  private static DriftDetectorSpec drift(Section s, double defaultMinShift) {
+  private static DriftDetectorSpec drift(Section s, double defaultMinShift, Severity defaultSeverity) {
     DriftDetectorSpec spec =
-        new DriftDetectorSpec(s.bool("enabled", true), s.number("min_shift", defaultMinShift, Range.UNIT_OPEN), s.enumValue("severity", Severity.CRITICAL));
+        new DriftDetectorSpec(s.bool("enabled", true), s.number("min_shift", defaultMinShift, Range.UNIT_OPEN), s.enumValue("severity", defaultSeverity));
     s.end();
     return spec;
   }
