@@ -167,13 +167,26 @@ public final class VariantMonitor {
     return backdoor;
   }
 
-  /** Forgets baselines and open episodes (control-topic rebaseline). */
-  public void rebaseline() {
-    riskyCompliance.reset();
-    harmRise.reset();
-    benignHarm.reset();
-    overRefusal.reset();
-    backdoor.reset();
+  /**
+   * Forgets baselines and open episodes after an intended model change (control-topic
+   * rebaseline). Open episodes end with a resolved signal at {@code eventTime}, so no alert is left
+   * firing with nothing to clear it; the tests re-arm after a new reference window.
+   */
+  public void rebaseline(long eventTime, List<DetectorSignal> signals) {
+    for (var entry : rateTests().entrySet()) {
+      RateTest test = entry.getValue();
+      if (test.alarmed()) {
+        signals.add(new DetectorSignal(entry.getKey(), test.settings().severity(), false, eventTime, test.runRate(),
+            test.runN(), test.baselineRate(), test.baselineN(), "reference_window", "bernoulli_cusum", test.statistic(),
+            test.threshold(), test.settings().arl0(), List.of(), List.of(), List.of(),
+            "Baseline of " + variantId + " reset on request; the test re-arms after a new reference window."));
+      }
+      test.reset();
+    }
+    DetectorSignal b = backdoor.reset(eventTime, variantId);
+    if (b != null) {
+      signals.add(b);
+    }
   }
 
   private void emit(RateTest test, BernoulliCusum.Transition t, String kind, long eventTime, List<DetectorSignal> signals) {

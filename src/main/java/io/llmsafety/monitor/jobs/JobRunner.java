@@ -81,7 +81,8 @@ public final class JobRunner {
     Properties props = new Properties();
     props.putAll(k.properties());
     return new KafkaIo.Endpoints(k.bootstrapServers(), k.groupId(), k.startingOffsets().code(), k.transactionalIdPrefix(),
-        k.topics().input(), k.topics().alerts(), k.topics().deadLetter(), k.topics().windowMetrics(), props);
+        k.topics().input(), k.topics().alerts(), k.topics().deadLetter(), k.topics().windowMetrics(), k.topics().control(),
+        props);
   }
 
   /** The production graph: Kafka in, Kafka out (exactly once). */
@@ -89,7 +90,10 @@ public final class JobRunner {
     KafkaIo.Endpoints e = endpoints(spec);
     DataStream<String> raw = env.fromSource(KafkaIo.source(e), WatermarkStrategy.noWatermarks(), "kafka-interactions")
         .uid("kafka-interactions");
-    SafetyJob.Outputs out = SafetyJob.defineWorkflow(raw, PipelineSettings.from(spec));
+    DataStream<String> control = env.fromSource(KafkaIo.controlSource(e), WatermarkStrategy.noWatermarks(), "kafka-control")
+        .uid("kafka-control")
+        .setParallelism(1);
+    SafetyJob.Outputs out = SafetyJob.defineWorkflow(raw, control, PipelineSettings.from(spec));
     out.alerts().sinkTo(KafkaIo.alertSink(e)).name("kafka-alerts").uid("kafka-alerts");
     out.deadLetters().sinkTo(KafkaIo.deadLetterSink(e)).name("kafka-dead-letters").uid("kafka-dead-letters");
     out.windows().sinkTo(KafkaIo.windowSink(e)).name("kafka-window-metrics").uid("kafka-window-metrics");

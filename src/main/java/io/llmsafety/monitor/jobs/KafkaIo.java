@@ -41,9 +41,19 @@ public final class KafkaIo {
       String alertsTopic,
       String deadLetterTopic,
       String windowMetricsTopic,
+      String controlTopic,
       Properties clientProperties) {}
 
   public static KafkaSource<String> source(Endpoints e) {
+    return source(e, e.inputTopic());
+  }
+
+  /** The control topic's commands, read by the same consumer group. */
+  public static KafkaSource<String> controlSource(Endpoints e) {
+    return source(e, e.controlTopic());
+  }
+
+  private static KafkaSource<String> source(Endpoints e, String topic) {
     OffsetsInitializer offsets = switch (e.startingOffsets()) {
       case "earliest" -> OffsetsInitializer.earliest();
       case "latest" -> OffsetsInitializer.latest();
@@ -51,7 +61,7 @@ public final class KafkaIo {
     };
     return KafkaSource.<String>builder()
         .setBootstrapServers(e.bootstrapServers())
-        .setTopics(e.inputTopic())
+        .setTopics(topic)
         .setGroupId(e.groupId())
         .setStartingOffsets(offsets)
         .setProperties(e.clientProperties())

@@ -5,6 +5,7 @@ import io.llmsafety.monitor.alerts.AlertFactory;
 import io.llmsafety.monitor.detectors.DetectorSignal;
 import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.RejectReason;
 import io.llmsafety.monitor.event.ScoredEvent;
@@ -23,7 +24,7 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimerService;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -38,9 +39,10 @@ import org.apache.flink.util.OutputTag;
  * {@code dedupHorizon}s (two rotating id sets). A variant silent for {@code variantTtl} of event
  * time loses all its state.
  */
-public final class VariantMonitorFunction extends KeyedProcessFunction<String, ScoredEvent, Alert> {
+public final class VariantMonitorFunction extends KeyedCoProcessFunction<String, ScoredEvent, ControlCommand, Alert> {
 
   private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VariantMonitorFunction.class);
 
   public static final OutputTag<WindowStats> WINDOWS = new OutputTag<>("window-metrics") {};
   public static final OutputTag<DeadLetter> LATE = new OutputTag<>("late-events") {};
@@ -82,7 +84,7 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
   }
 
   @Override
-  public void processElement(ScoredEvent e, Context ctx, Collector<Alert> out) throws Exception {
+  public void processElement1(ScoredEvent e, Context ctx, Collector<Alert> out) throws Exception {
     long watermark = ctx.timerService().currentWatermark();
     if (e.timestamp() <= watermark) {
       metrics.lateEvent(e.variantId());
@@ -98,6 +100,29 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     sameTime.add(e);
     buffer.put(e.timestamp(), sameTime);
     scheduleFlush(ctx.timerService(), e.timestamp());
+  }
+
+  /**
+   * Applies a control command. It takes effect when it arrives (processing order), for the events
+   * the watermark has not yet released; the resolved alerts it causes carry the variant's latest
+   * event time.
+   */
+  @Override
+  public void processElement2(ControlCommand command, Context ctx, Collector<Alert> out) throws Exception {
+    byte[] stored = monitorState.value();
+    if (stored == null || !ControlCommand.REBASELINE.equals(command.action())) {
+      return; // nothing learned yet for this variant: its first traffic will be the baseline anyway
+    }
+    VariantMonitor monitor = VariantMonitor.fromBytes(stored, monitorSettings);
+    List<DetectorSignal> signals = new ArrayList<>();
+    long at = monitor.lastEventTime() == Long.MIN_VALUE ? 0 : monitor.lastEventTime();
+    monitor.rebaseline(at, signals);
+    for (DetectorSignal s : signals) {
+      metrics.alert(ctx.getCurrentKey(), s.kind(), s.severity(), false);
+      out.collect(alertFactory.toAlert(ctx.getCurrentKey(), monitor.baseModel(), s));
+    }
+    monitorState.update(monitor.toBytes());
+    LOG.info("Rebaselined variant {} on a control command", ctx.getCurrentKey());
   }
 
   /**
