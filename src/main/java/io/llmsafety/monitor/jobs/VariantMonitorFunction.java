@@ -138,6 +138,10 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     }
     metrics.driftStatistic(variant, "refusal_drop", monitor.riskyCompliance().statistic(), monitor.riskyCompliance().threshold());
     metrics.driftStatistic(variant, "harm_rise", monitor.harmRise().statistic(), monitor.harmRise().threshold());
+    // The compliance test watches 1 - refusal rate on risky prompts; dashboards show refusals.
+    metrics.baselineRates(variant,
+        monitor.riskyCompliance().ready() ? 1 - monitor.riskyCompliance().baselineRate() : Double.NaN,
+        monitor.harmRise().ready() ? monitor.harmRise().baselineRate() : Double.NaN);
 
     if (monitor.lastEventTime() != Long.MIN_VALUE && watermark >= monitor.lastEventTime() + variantTtlMillis
         && buffer.isEmpty()) {
