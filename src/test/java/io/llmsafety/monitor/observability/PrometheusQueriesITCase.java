@@ -282,8 +282,9 @@ class PrometheusQueriesITCase {
       out.add(event);
       if (sim.produced() == 1_000) {
         out.add(event); // a producer retry: the duplicate counter gets a series
-        out.add("not json at all");
-        out.add("{\"event_id\":\"bad-1\",\"timestamp\":" + sim.timeOf(1_000) + ",\"variant_id\":\"prom-it-healthy\",\"prompt\":\"hi\"}");
+        // Reasons SafetyPipelineITCase does not count: both share the JVM's metrics registry.
+        out.add("[\"an array, not an event\"]");
+        out.add("{\"event_id\":\"bad-1\",\"timestamp\":" + sim.timeOf(1_000) + ",\"variant_id\":\"prom-it-healthy\",\"response\":\"hi\"}");
       }
     }
     return out;
