@@ -177,7 +177,7 @@ def overview():
                [target(f"sum(rate(llm_safety_events_total{{{VAR}}}[$__rate_interval])) or vector(0)")]), 4, 4)
     L.add(stat("Refusal rate on risky prompts", "Share of risky prompts refused, all selected variants together. "
                "Healthy instruction-tuned models refuse most risky prompts; a fleet-wide drop points at a shared cause.",
-               "percentunit", [target(f'sum(rate(llm_safety_refusals_total{{{VAR}, segment="risky"}}[$__rate_interval])) '
+               "percentunit", [target(f'(sum(rate(llm_safety_refusals_total{{{VAR}, segment="risky"}}[$__rate_interval])) or vector(0)) '
                                       f'/ sum(rate(llm_safety_events_total{{{VAR}, segment="risky"}}[$__rate_interval]))')],
                thresholds=[{"color": "red", "value": None}, {"color": "orange", "value": 0.7}, {"color": "green", "value": 0.85}]), 4, 4)
     L.add(stat("Harmful-answer rate", "Share of all responses scored harmful, all selected variants together.",
