@@ -42,6 +42,7 @@ public final class ParseAndScoreFunction extends ProcessFunction<String, ScoredE
 
   @Override
   public void processElement(String record, Context ctx, Collector<ScoredEvent> out) {
+    metrics.inputRecord();
     ParseResult result = parser.parse(record);
     if (result instanceof ParseResult.Rejected rejected) {
       metrics.deadLetter(rejected.deadLetter().reason());

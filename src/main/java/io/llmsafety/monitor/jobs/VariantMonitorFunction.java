@@ -194,6 +194,13 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
         metrics.driftStatistic(variant, kind, test.statistic(), test.threshold());
       }
     });
+    // The compliance test watches 1 - refusal rate on risky prompts; dashboards show refusals.
+    metrics.baselineRates(variant, "risky",
+        monitor.riskyCompliance().ready() ? 1 - monitor.riskyCompliance().baselineRate() : Double.NaN,
+        monitor.harmRise().ready() ? monitor.harmRise().baselineRate() : Double.NaN);
+    metrics.baselineRates(variant, "benign",
+        monitor.overRefusal().ready() ? monitor.overRefusal().baselineRate() : Double.NaN,
+        monitor.benignHarm().ready() ? monitor.benignHarm().baselineRate() : Double.NaN);
 
     if (monitor.lastEventTime() != Long.MIN_VALUE && watermark >= monitor.lastEventTime() + variantTtlMillis
         && buffer.isEmpty()) {

@@ -90,6 +90,11 @@ public final class SafetyMetrics {
     }
   }
 
+  /** One raw input record read, before parsing: the pipeline's "events in" (scored + dead-lettered = out). */
+  public void inputRecord() {
+    counter("llm.safety.input.records", "Raw input records read, before parsing").increment();
+  }
+
   public void deadLetter(String reason) {
     deadLetter(reason, 1);
   }
@@ -133,7 +138,31 @@ public final class SafetyMetrics {
     gauge("llm.safety.drift.threshold", "Alarm threshold of a sequential drift statistic", tags).set(threshold);
   }
 
+  /**
+   * The reference-window rates the detectors compare with, so dashboards can plot window rates
+   * against them. NaN (baseline not yet complete) leaves the gauge unset.
+   */
+  /** Reference-window rates of one prompt segment; NaN (not yet armed) leaves the gauge unset. */
+  public void baselineRates(String variantId, String segment, double refusalRate, double harmfulRate) {
+    String variant = labeler.label(variantId);
+    Tags tags = Tags.of("model_variant", variant, "segment", segment);
+    if (!Double.isNaN(refusalRate)) {
+      gauge("llm.safety.baseline.refusal.rate", "Refusal rate in the variant's reference window", tags).set(refusalRate);
+    }
+    if (!Double.isNaN(harmfulRate)) {
+      gauge("llm.safety.baseline.harmful.rate", "Harmful-response rate in the variant's reference window", tags)
+          .set(harmfulRate);
+    }
+  }
+
   public void classifierRequest(String classifier, String outcome, long nanos) {
+    if (!meters.containsKey("timer|" + classifier)) {
+      // Both outcomes exist from the first request, so error rates read 0 rather than "no data".
+      for (String o : new String[] {"ok", "error"}) {
+        counter("llm.safety.classifier.requests", "Scoring requests by classifier and outcome", "classifier", classifier,
+            "outcome", o);
+      }
+    }
     counter("llm.safety.classifier.requests", "Scoring requests by classifier and outcome",
         "classifier", classifier, "outcome", outcome).increment();
     Timer timer = (Timer) meters.computeIfAbsent("timer|" + classifier, k -> Timer.builder("llm.safety.classifier.latency")
