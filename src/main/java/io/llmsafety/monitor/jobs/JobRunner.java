@@ -1,6 +1,7 @@
 package io.llmsafety.monitor.jobs;
 
 import io.llmsafety.monitor.alerts.AlertJson;
+import io.llmsafety.monitor.alerts.AlertmanagerSink;
 import io.llmsafety.monitor.alerts.OutputJson;
 import io.llmsafety.monitor.jobs.config.FlinkSpec;
 import io.llmsafety.monitor.jobs.config.JobSpec;
@@ -90,6 +91,12 @@ public final class JobRunner {
     out.alerts().sinkTo(KafkaIo.alertSink(e)).name("kafka-alerts").uid("kafka-alerts");
     out.deadLetters().sinkTo(KafkaIo.deadLetterSink(e)).name("kafka-dead-letters").uid("kafka-dead-letters");
     out.windows().sinkTo(KafkaIo.windowSink(e)).name("kafka-window-metrics").uid("kafka-window-metrics");
+    if (spec.alertmanager().enabled()) {
+      // Best effort beside the exactly-once topic. Its own task, so network buffers absorb short
+      // stalls; AlertmanagerClient's one-attempt mode during outages bounds the back pressure.
+      out.alerts().sinkTo(new AlertmanagerSink(spec.alertmanager())).name("alertmanager").uid("alertmanager")
+          .disableChaining();
+    }
   }
 
   /** Runs the production job until cancelled; metrics served from this JVM. */
