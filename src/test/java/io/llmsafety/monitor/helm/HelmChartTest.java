@@ -348,7 +348,12 @@ class HelmChartTest {
     List<String> claims = new ArrayList<>();
     fd.at("/spec/podTemplate/spec/volumes").forEach(v -> claims.add(v.at("/persistentVolumeClaim/claimName").asText()));
     assertThat(claims).contains("flink-state-rwx");
-    assertThat(JobSpec.parse(r.jobSpecYaml(), "chart", FAKE_ENV).flink().parallelism()).isEqualTo(8);
+    JobSpec spec = JobSpec.parse(r.jobSpecYaml(), "chart", FAKE_ENV);
+    assertThat(spec.flink().parallelism()).isEqualTo(8);
+    assertThat(spec.alertmanager().url()).isEqualTo("http://alertmanager-operated.monitoring.svc:9093");
+    List<Integer> egressPorts = new ArrayList<>();
+    r.one("NetworkPolicy").at("/spec/egress").forEach(rule -> rule.path("ports").forEach(p -> egressPorts.add(p.path("port").asInt())));
+    assertThat(egressPorts).contains(9093);
   }
 
   // ---- rejected values ----

@@ -151,6 +151,7 @@ class StandaloneClusterITCase {
         logger.job.level = INFO
         """);
 
+    long t0 = System.nanoTime();
     String classpath = flinkClasspath();
     // JobManager 768m: heap as Flink derives it for that process size; TaskManager: framework + task heap.
     processes.add(launch("jobmanager", classpath, conf, "448m", "256m",
@@ -158,6 +159,7 @@ class StandaloneClusterITCase {
     processes.add(launch("taskmanager", classpath, conf, "384m", "192m", "org.apache.flink.runtime.taskexecutor.TaskManagerRunner"));
     await("a registered TaskManager", Duration.ofSeconds(60),
         () -> get("/taskmanagers").path("taskmanagers").size() >= 1);
+    phase("cluster", t0);
   }
 
   @AfterAll
@@ -179,12 +181,15 @@ class StandaloneClusterITCase {
   @Test
   void shouldRunTheSubmittedJarAndPublishAlerts() throws Exception {
     Path jar = Path.of(System.getProperty("safety-monitor.jar", "target/safety-monitor.jar"));
+    long t0 = System.nanoTime();
     String jarId = upload(jar);
+    phase("upload", t0);
     JsonNode run = post("/jars/" + jarId + "/run", JSON.createObjectNode()
         .put("entryClass", "io.llmsafety.monitor.cli.Main")
         .set("programArgsList", JSON.valueToTree(List.of("run", "--job", jobSpec.toString()))));
     String jobId = run.path("jobid").asText();
     assertThat(jobId).as("run response %s", run).matches("[0-9a-f]{32}");
+    phase("run", t0);
     await("job RUNNING", Duration.ofSeconds(60), () -> {
       String state = get("/jobs/" + jobId).path("state").asText();
       if (state.equals("FAILED") || state.equals("CANCELED")) {
@@ -193,8 +198,11 @@ class StandaloneClusterITCase {
       return state.equals("RUNNING");
     });
 
+    phase("running", t0);
     produce(traffic());
+    phase("produced", t0);
     List<JsonNode> alerts = consumeAlerts(a -> a.size() >= 2, Duration.ofSeconds(90), jobId);
+    phase("alerts", t0);
 
     assertThat(alerts).extracting(a -> a.path("variant_id").asText()).containsOnly("cluster-degrading");
     assertThat(alerts).extracting(a -> a.path("status").asText()).containsOnly("firing");
@@ -207,6 +215,10 @@ class StandaloneClusterITCase {
         .method("PATCH", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.discarding());
     await("job CANCELED", Duration.ofSeconds(30), () -> get("/jobs/" + jobId).path("state").asText().equals("CANCELED"));
+  }
+
+  static void phase(String name, long t0) {
+    System.out.printf("cluster-it %-9s +%d ms%n", name, (System.nanoTime() - t0) / 1_000_000);
   }
 
   /** A healthy and a degrading variant (refusals collapse half way), as in SafetyPipelineITCase. */
