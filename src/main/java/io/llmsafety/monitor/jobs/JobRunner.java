@@ -6,8 +6,8 @@ import io.llmsafety.monitor.alerts.OutputJson;
 import io.llmsafety.monitor.jobs.config.FlinkSpec;
 import io.llmsafety.monitor.jobs.config.JobSpec;
 import io.llmsafety.monitor.jobs.config.KafkaSpec;
-import io.llmsafety.monitor.metrics.MetricsServer;
 import io.llmsafety.monitor.metrics.SafetyMetrics;
+import io.llmsafety.monitor.metrics.WorkerMetrics;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,11 +99,17 @@ public final class JobRunner {
     }
   }
 
-  /** Runs the production job until cancelled; metrics served from this JVM. */
+  /**
+   * Runs the production job until cancelled (locally), or submits it (on a cluster, where execute
+   * returns at once in detached mode). /metrics is served by every JVM that runs operators: the
+   * MiniCluster's, or each TaskManager's; not by a JobManager or client that only submits.
+   */
   public static void runKafkaJob(JobSpec spec) throws Exception {
-    configureMetrics(spec);
-    MetricsServer.ensureStarted(spec.metrics().port());
     StreamExecutionEnvironment env = environment(spec, false, true);
+    Configuration params = new Configuration();
+    params.set(PipelineOptions.GLOBAL_JOB_PARAMETERS,
+        WorkerMetrics.parameters(spec.metrics().port(), spec.metrics().maxVariantLabels(), spec.metrics().variantAllowlist()));
+    env.configure(params);
     defineKafkaJob(env, spec);
     env.execute(spec.name());
   }

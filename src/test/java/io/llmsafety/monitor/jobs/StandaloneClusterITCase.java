@@ -65,6 +65,7 @@ class StandaloneClusterITCase {
   static final List<Process> processes = new ArrayList<>();
   static String rest;
   static Path jobSpec;
+  static int metricsPort;
 
   @BeforeAll
   static void startClusterAndKafka() throws Exception {
@@ -79,6 +80,7 @@ class StandaloneClusterITCase {
     topics.put("llm.safety.window-metrics", 1);
     kafka.createTopics(topics);
 
+    metricsPort = freePort();
     jobSpec = tmp.resolve("job.yaml");
     Files.writeString(jobSpec, """
         name: cluster-it-safety-monitor
@@ -102,8 +104,8 @@ class StandaloneClusterITCase {
           fleet: {variants: 2, false_alerts_per_week: 1, risky_events_per_variant_per_hour: 1800, events_per_variant_per_hour: 12000}
           baseline: {reference_risky_events: 50, reference_events: 200}
         metrics:
-          port: 0
-        """.formatted(kafka.bootstrapServers(), UUID.randomUUID()));
+          port: %d
+        """.formatted(kafka.bootstrapServers(), UUID.randomUUID(), metricsPort));
 
     Path conf = Files.createDirectories(tmp.resolve("conf"));
     Path work = Files.createDirectories(tmp.resolve("work"));
@@ -169,7 +171,7 @@ class StandaloneClusterITCase {
       p.destroy();
     }
     for (Process p : processes) {
-      if (!p.waitFor(15, TimeUnit.SECONDS)) {
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
       }
     }
@@ -207,6 +209,12 @@ class StandaloneClusterITCase {
     assertThat(alerts).extracting(a -> a.path("variant_id").asText()).containsOnly("cluster-degrading");
     assertThat(alerts).extracting(a -> a.path("status").asText()).containsOnly("firing");
     assertThat(alerts).extracting(a -> a.path("kind").asText()).containsExactlyInAnyOrder("refusal_drop", "harm_rise");
+    // The TaskManager (the only JVM running operators) serves the domain metrics; the JobManager
+    // that ran `run` does not hold the port.
+    String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).contains("llm_safety_events_total{model_variant=\"cluster-degrading\",segment=\"risky\"}",
+        "llm_safety_alerts_total{kind=\"refusal_drop\"");
     JsonNode vertices = get("/jobs/" + jobId).path("vertices");
     assertThat(vertices.size()).isGreaterThan(1);
     assertThat(get("/jobs/" + jobId).path("state").asText()).isEqualTo("RUNNING");
