@@ -20,7 +20,21 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     int code = commandLine().execute(args);
-    System.exit(code);
+    if (launchedAsMain()) {
+      System.exit(code);
+    }
+    // Inside a Flink JobManager (application mode, REST /jars/run) or the `flink run` client, main
+    // must return: System.exit would take the JobManager down. Report failure by throwing instead.
+    if (code != 0) {
+      throw new IllegalStateException("safety-monitor " + String.join(" ", args) + " failed with exit code " + code);
+    }
+  }
+
+  /** True when this JVM was started as {@code java -jar safety-monitor.jar} or {@code java ... cli.Main}. */
+  static boolean launchedAsMain() {
+    String command = System.getProperty("sun.java.command", "").strip();
+    String first = command.isEmpty() ? "" : command.split("\\s+")[0];
+    return first.equals(Main.class.getName()) || first.endsWith(".jar");
   }
 
   public static CommandLine commandLine() {

@@ -1,12 +1,13 @@
 package io.llmsafety.monitor.jobs;
 
 import io.llmsafety.monitor.alerts.AlertJson;
+import io.llmsafety.monitor.alerts.AlertmanagerSink;
 import io.llmsafety.monitor.alerts.OutputJson;
 import io.llmsafety.monitor.jobs.config.FlinkSpec;
 import io.llmsafety.monitor.jobs.config.JobSpec;
 import io.llmsafety.monitor.jobs.config.KafkaSpec;
-import io.llmsafety.monitor.metrics.MetricsServer;
 import io.llmsafety.monitor.metrics.SafetyMetrics;
+import io.llmsafety.monitor.metrics.WorkerMetrics;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,13 +98,25 @@ public final class JobRunner {
     out.alerts().sinkTo(KafkaIo.alertSink(e)).name("kafka-alerts").uid("kafka-alerts");
     out.deadLetters().sinkTo(KafkaIo.deadLetterSink(e)).name("kafka-dead-letters").uid("kafka-dead-letters");
     out.windows().sinkTo(KafkaIo.windowSink(e)).name("kafka-window-metrics").uid("kafka-window-metrics");
+    if (spec.alertmanager().enabled()) {
+      // Best effort beside the exactly-once topic. Its own task, so network buffers absorb short
+      // stalls; AlertmanagerClient's one-attempt mode during outages bounds the back pressure.
+      out.alerts().sinkTo(new AlertmanagerSink(spec.alertmanager())).name("alertmanager").uid("alertmanager")
+          .disableChaining();
+    }
   }
 
-  /** Runs the production job until cancelled; metrics served from this JVM. */
+  /**
+   * Runs the production job until cancelled (locally), or submits it (on a cluster, where execute
+   * returns at once in detached mode). /metrics is served by every JVM that runs operators: the
+   * MiniCluster's, or each TaskManager's; not by a JobManager or client that only submits.
+   */
   public static void runKafkaJob(JobSpec spec) throws Exception {
-    configureMetrics(spec);
-    MetricsServer.ensureStarted(spec.metrics().port());
     StreamExecutionEnvironment env = environment(spec, false, true);
+    Configuration params = new Configuration();
+    params.set(PipelineOptions.GLOBAL_JOB_PARAMETERS,
+        WorkerMetrics.parameters(spec.metrics().port(), spec.metrics().maxVariantLabels(), spec.metrics().variantAllowlist()));
+    env.configure(params);
     defineKafkaJob(env, spec);
     env.execute(spec.name());
   }

@@ -175,6 +175,16 @@ public final class SafetyMetrics {
     timer.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * One push of an alert to Alertmanager.
+   *
+   * @param outcome {@code sent}, {@code retried} (an attempt failed and will be retried),
+   *     {@code rejected} (Alertmanager answered 4xx: not retried) or {@code failed} (gave up)
+   */
+  public void alertmanagerPush(String outcome) {
+    counter("llm.safety.alertmanager.pushes", "Alert pushes to Alertmanager by outcome", "outcome", outcome).increment();
+  }
+
   public void variantTracked(int delta) {
     variantsTracked.addAndGet(delta);
   }

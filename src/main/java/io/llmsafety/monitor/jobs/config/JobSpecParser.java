@@ -71,7 +71,8 @@ final class JobSpecParser {
             scoring(top.section("scoring")),
             detectors(top.section("detectors")),
             alerts(top.section("alerts")),
-            metrics(top.section("metrics")));
+            metrics(top.section("metrics")),
+            alertmanager(top.section("alertmanager")));
     top.end();
     // Cross-field: state dropped mid-window would silently reset a variant's statistics.
     if (spec.eventTime().variantTtl().compareTo(spec.windows().size()) < 0) {
@@ -256,6 +257,26 @@ final class JobSpecParser {
       throw s.error("runbook_base_url", "must be an absolute http(s) URL, got '" + runbook + "'");
     }
     AlertsSpec spec = new AlertsSpec(runbook, s.bool("include_text", false), s.integer("max_evidence_events", 10, 0, 1000));
+    s.end();
+    return spec;
+  }
+
+  private static AlertmanagerSpec alertmanager(Section s) {
+    String url = s.optionalString("url");
+    if (url != null) {
+      try {
+        URI uri = new URI(url);
+        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null
+            || uri.getQuery() != null || uri.getFragment() != null) {
+          throw s.error("url", "must be an absolute http(s) URL of Alertmanager without query or fragment, got '" + url + "'");
+        }
+      } catch (URISyntaxException e) {
+        throw s.error("url", "must be an absolute http(s) URL of Alertmanager without query or fragment, got '" + url + "'");
+      }
+      url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+    AlertmanagerSpec spec = new AlertmanagerSpec(url, s.duration("timeout", "5s"), s.integer("max_attempts", 5, 1, 100),
+        s.duration("firing_ttl", "7d"));
     s.end();
     return spec;
   }
