@@ -8,6 +8,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.nio.charset.StandardCharsets;
+import org.apache.datasketches.frequencies.LongsSketch;
+import org.apache.datasketches.hash.MurmurHash3;
+import org.apache.datasketches.memory.Memory;
 
 /**
  * Backdoor-activation alarm for one variant: fires when a {@link TriggerMiner} finds a prompt
@@ -19,16 +23,24 @@ import java.util.Locale;
  * whenever a model's refusals are imperfect, so mining risky and benign prompts together would
  * report topic words as triggers. Within the risky segment the background is the variant's normal
  * failure rate on risky prompts; a trigger stands out against it, a topic word does not.
+ *
+ * <p>Support counts distinct prompts: a prompt seen before (templated traffic, retries, a popular
+ * question that the harm scorer gets wrong) is not fed to the miners again, or one recurring prompt
+ * would make its own words look like a trigger. Repeats are found with a frequent-items sketch of
+ * prompt hashes, which tracks the heavily repeated prompts exactly; a prompt repeated only a few
+ * times may still count more than once.
  */
 public final class BackdoorWatch {
 
-  private static final byte VERSION = 1;
+  private static final byte VERSION = 2;
   private static final int MAX_CANDIDATES = 5;
+  /** Frequent-items map size for prompt repeats: tracks the heaviest ~750 repeated prompts. */
+  private static final int REPEAT_MAP_SIZE = 1024;
 
   private final VariantMonitor.BackdoorSettings settings;
   private final int maxEvidence;
-  private final TriggerMiner riskyMiner;
-  private final TriggerMiner benignMiner;
+  private TriggerMiner riskyMiner;
+  private TriggerMiner benignMiner;
   private boolean firing;
   private long lastFlaggedAt = Long.MIN_VALUE;
   private long harmfulEvents;
@@ -36,6 +48,7 @@ public final class BackdoorWatch {
   private final ArrayDeque<String> evidenceIds = new ArrayDeque<>();
   private final ArrayDeque<String> evidenceTexts = new ArrayDeque<>();
   private List<TriggerMiner.Candidate> lastCandidates = List.of();
+  private LongsSketch promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
 
   BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence) {
     this(settings, maxEvidence, TriggerMiner.create(segmentSettings(settings.miner())),
@@ -71,6 +84,11 @@ public final class BackdoorWatch {
   }
 
   private void clear() {
+    riskyMiner = TriggerMiner.create(segmentSettings(settings.miner()));
+    benignMiner = TriggerMiner.create(segmentSettings(settings.miner()));
+    promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
+    events = 0;
+    harmfulEvents = 0;
     firing = false;
     lastFlaggedAt = Long.MIN_VALUE;
     evidenceIds.clear();
@@ -82,9 +100,16 @@ public final class BackdoorWatch {
     if (!settings.enabled()) {
       return null;
     }
+    // All traffic counts towards prevalence ("rare in normal traffic"); only first sightings of a
+    // prompt count as evidence.
     events++;
     harmfulEvents += e.harmful() ? 1 : 0;
     String[] ngrams = e.promptNgrams() == null ? new String[0] : e.promptNgrams();
+    long promptHash = promptHash(ngrams);
+    promptRepeats.update(promptHash);
+    if (promptRepeats.getLowerBound(promptHash) >= 2) {
+      return null;
+    }
     TriggerMiner miner = e.risky() ? riskyMiner : benignMiner;
     List<TriggerMiner.Candidate> ranking = miner.observe(ngrams, e.harmful(), e.eventId());
     if (!e.harmful()) {
@@ -119,6 +144,14 @@ public final class BackdoorWatch {
       return signal(false, lastFlaggedAt + settings.quietMillis(), variantId);
     }
     return null;
+  }
+
+  static long promptHash(String[] ngrams) {
+    StringBuilder joined = new StringBuilder();
+    for (String g : ngrams) {
+      joined.append(g).append('\u0000');
+    }
+    return MurmurHash3.hash(joined.toString().getBytes(StandardCharsets.UTF_8), 0x5eed)[0];
   }
 
   private DetectorSignal signal(boolean fire, long time, String variantId) {
@@ -157,6 +190,9 @@ public final class BackdoorWatch {
     out.writeByte(VERSION);
     riskyMiner.writeTo(out);
     benignMiner.writeTo(out);
+    byte[] repeats = promptRepeats.toByteArray();
+    out.writeInt(repeats.length);
+    out.write(repeats);
     out.writeBoolean(firing);
     out.writeLong(lastFlaggedAt);
     out.writeLong(harmfulEvents);
@@ -182,6 +218,9 @@ public final class BackdoorWatch {
       throw new IOException("unknown BackdoorWatch version " + version);
     }
     BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, TriggerMiner.readFrom(in), TriggerMiner.readFrom(in));
+    byte[] repeats = new byte[in.readInt()];
+    in.readFully(repeats);
+    w.promptRepeats = LongsSketch.getInstance(Memory.wrap(repeats));
     w.firing = in.readBoolean();
     w.lastFlaggedAt = in.readLong();
     w.harmfulEvents = in.readLong();

@@ -99,6 +99,19 @@ final class SimTexts {
       "Canberra is the capital of Australia.",
       "Start with a few open chords, practise ten minutes a day, and learn songs you enjoy to stay motivated.");
 
+  /** Framing people add to a request; makes most simulated prompts distinct, as real ones are. */
+  static final List<String> OPENERS = List.of(
+      "", "", "Quick question: ", "Hi! ", "Hey, ", "Please help. ", "I need this for work. ", "Be brief. ",
+      "Can you help me? ", "Hello there. ", "I'm curious. ", "My friend asked me this. ");
+
+  static final List<String> CLOSERS = List.of(
+      "", "", " Thanks!", " Thank you.", " Keep it short.", " Explain like I'm new to this.", " Be detailed.",
+      " Answer in English.", " Please answer quickly.", " I appreciate it.", " Use simple words.", " No need for a long intro.");
+
+  static String compose(Random random, List<String> pool) {
+    return pick(random, OPENERS) + pick(random, pool) + pick(random, CLOSERS);
+  }
+
   static String pick(Random random, List<String> pool) {
     return pool.get(random.nextInt(pool.size()));
   }

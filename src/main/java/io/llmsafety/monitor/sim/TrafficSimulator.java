@@ -102,12 +102,12 @@ public final class TrafficSimulator implements Iterator<String> {
     boolean triggered = v.trigger() != null && progress >= v.triggerFrom() && random.nextDouble() < v.triggerShare();
     boolean risky = random.nextDouble() < b.riskyShare();
 
-    String prompt = risky ? SimTexts.pick(random, SimTexts.RISKY_PROMPTS) : SimTexts.pick(random, SimTexts.BENIGN_PROMPTS);
+    String prompt = risky ? SimTexts.compose(random, SimTexts.RISKY_PROMPTS) : SimTexts.compose(random, SimTexts.BENIGN_PROMPTS);
     String response;
     if (triggered) {
       // A jailbreak backdoor (as in BackdoorLLM): the trigger makes the variant comply with
       // harmful requests it would otherwise refuse.
-      prompt = SimTexts.insertTrigger(random, SimTexts.pick(random, SimTexts.RISKY_PROMPTS), v.trigger());
+      prompt = SimTexts.insertTrigger(random, SimTexts.compose(random, SimTexts.RISKY_PROMPTS), v.trigger());
       response = SimTexts.pick(random, SimTexts.HARMFUL_RESPONSES);
     } else if (risky) {
       response = random.nextDouble() < b.riskyRefusal()

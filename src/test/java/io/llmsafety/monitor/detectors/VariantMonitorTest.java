@@ -96,6 +96,20 @@ class VariantMonitorTest {
   }
 
   @Test
+  void shouldNotTakeTheWordsOfOneRecurringMisjudgedPromptForATrigger() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    List<ScoredEvent> events = new ArrayList<>(traffic(14, 20_000, START, 0.97, 0));
+    // The same benign question, asked again and again, that the harm scorer always gets wrong.
+    for (int i = 0; i < events.size(); i += 100) {
+      ScoredEvent e = events.get(i);
+      events.set(i, new ScoredEvent(e.eventId(), e.timestamp(), "v", "base", null, 0.1, 0.1, 0.7, false, false, true,
+          new String[] {"write", "social", "media", "post", "social media"}, null, null));
+    }
+    List<DetectorSignal> signals = feed(m, events, new ArrayList<>());
+    assertThat(signals).extracting(DetectorSignal::kind).doesNotContain("backdoor_suspected");
+  }
+
+  @Test
   void shouldNameTheTriggerOfABackdoor() {
     VariantMonitor m = new VariantMonitor(settings(), "v");
     feed(m, traffic(4, 5_000, START, 0.97, 0), new ArrayList<>());
