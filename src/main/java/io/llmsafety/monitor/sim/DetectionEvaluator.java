@@ -81,8 +81,13 @@ public final class DetectionEvaluator {
       o.put("onset", onset);
       o.put("detected", detected);
       o.put("detected_at", detectedAt);
-      num(o, "delay_events", detected ? delayEvents : Double.NaN);
-      num(o, "delay_segment_events", detected ? delaySegmentEvents : Double.NaN);
+      if (detected) {
+        o.put("delay_events", delayEvents);
+        o.put("delay_segment_events", delaySegmentEvents);
+      } else {
+        o.putNull("delay_events");
+        o.putNull("delay_segment_events");
+      }
       o.put("segment", segment);
       num(o, "delay_minutes", delayMinutes);
       num(o, "arl0", arl0);
