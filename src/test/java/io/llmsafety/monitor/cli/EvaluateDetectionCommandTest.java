@@ -1,0 +1,42 @@
+package io.llmsafety.monitor.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llmsafety.monitor.detectors.SharedData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class EvaluateDetectionCommandTest {
+
+  private int run(StringWriter out, StringWriter err, String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  void helpDefinesTheMetrics() {
+    StringWriter out = new StringWriter();
+    assertThat(run(out, new StringWriter(), "evaluate-detection", "--help")).isZero();
+    assertThat(out.toString()).contains("--data", "--scenario", "--out", "--seed", "--job", "false alarms", "trigger top-k",
+        "ln(ARL0) / KL(p1 || p0)", "segment events");
+  }
+
+  @Test
+  void missingDataDirectoryIsAUsageError() {
+    StringWriter err = new StringWriter();
+    assertThat(run(new StringWriter(), err, "evaluate-detection", "--data", "/nonexistent/shared/data")).isEqualTo(2);
+    assertThat(err.toString()).contains("--data");
+  }
+
+  @Test
+  void unknownScenarioIsAUsageErrorNamingTheKnownOnes() {
+    StringWriter err = new StringWriter();
+    String data = SharedData.file("README.md").getParent().toString();
+    assertThat(run(new StringWriter(), err, "evaluate-detection", "--data", data, "--scenario", "nope")).isEqualTo(2);
+    assertThat(err.toString()).contains("unknown scenario 'nope'").contains("backdoor_badnet");
+  }
+}

