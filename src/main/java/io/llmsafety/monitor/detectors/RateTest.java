@@ -20,12 +20,21 @@ import java.util.Locale;
  * from a few hundred events would void the guarantee. Using the upper bound keeps the guarantee
  * with probability 0.99 per variant, at the price of a slightly longer detection delay.
  *
- * <p>Detection delay: about {@code h / KL(p1 || p0)} post-change events (Lorden), for example
- * ~23 risky events for a refusal rate falling from 97% to 30% at ARL0 = 5e7.
+ * <p>Two CUSUMs run side by side, one tuned to a rise of {@code minShift} and one to
+ * {@code 3 × minShift}: a CUSUM is fastest for the shift it is tuned to, and a collapse (refusals
+ * 97% → 40%) is caught much sooner by the second. Each uses the threshold {@code ln(2 · ARL0)}, so
+ * the pair together still raises at most one false alarm per ARL0 events on average (union bound);
+ * the price is {@code ln 2 ≈ 0.7} on each threshold.
+ *
+ * <p>Detection delay: about {@code h / KL(p1 || p0)} post-change events (Lorden) for the better
+ * tuned of the two, for example ~23 risky events for a refusal rate falling from 97% to 30% at
+ * ARL0 = 5e7.
  */
 public final class RateTest {
 
-  private static final byte VERSION = 1;
+  private static final byte VERSION = 2;
+  /** The second CUSUM is tuned to this multiple of {@code minShift}. */
+  static final double LARGE_SHIFT_FACTOR = 3.0;
   private static final double Z99 = 2.326;
   private static final double P0_FLOOR = 1e-4;
 
@@ -36,6 +45,7 @@ public final class RateTest {
   private final Settings settings;
   private RateBaseline baseline;
   private BernoulliCusum cusum;
+  private BernoulliCusum largeShift;
   private long runN;
   private long runK;
   private final ArrayDeque<String> evidenceIds = new ArrayDeque<>();
@@ -57,15 +67,20 @@ public final class RateTest {
   }
 
   public boolean alarmed() {
-    return cusum != null && cusum.alarmed();
+    return cusum != null && (cusum.alarmed() || largeShift.alarmed());
   }
 
+  public boolean alarmedOnLargeShift() {
+    return largeShift != null && largeShift.alarmed();
+  }
+
+  /** The larger of the two CUSUM statistics (they share one threshold). */
   public double statistic() {
-    return cusum == null ? 0 : cusum.statistic();
+    return cusum == null ? 0 : Math.max(cusum.statistic(), largeShift.statistic());
   }
 
   public double threshold() {
-    return BernoulliCusum.thresholdForArl0(settings.arl0());
+    return BernoulliCusum.thresholdForArl0(2 * settings.arl0());
   }
 
   /** The reference window's observed rate (what a reader compares with), not the tuned p0. */
@@ -82,6 +97,7 @@ public final class RateTest {
     baseline = newBaseline(settings);
     runN = runK = 0;
     cusum = null;
+    largeShift = null;
     evidenceIds.clear();
     evidenceTexts.clear();
   }
@@ -100,12 +116,19 @@ public final class RateTest {
       if (baseline.ready()) {
         double p0 = Math.min(0.98, Math.max(P0_FLOOR, baseline.upperConfidenceBound(Z99)));
         double p1 = Math.min(0.995, p0 + settings.minShift());
+        double p1Large = Math.min(0.999, Math.max(p1 + 0.001, p0 + LARGE_SHIFT_FACTOR * settings.minShift()));
         cusum = BernoulliCusum.create(p0, p1, threshold());
+        largeShift = BernoulliCusum.create(p0, p1Large, threshold());
       }
       return BernoulliCusum.Transition.NONE;
     }
-    BernoulliCusum.Transition t = cusum.update(positive);
-    if (cusum.statistic() == 0 && !cusum.alarmed()) {
+    boolean wasAlarmed = alarmed();
+    cusum.update(positive);
+    largeShift.update(positive);
+    boolean nowAlarmed = alarmed();
+    BernoulliCusum.Transition t = !wasAlarmed && nowAlarmed ? BernoulliCusum.Transition.FIRED
+        : wasAlarmed && !nowAlarmed ? BernoulliCusum.Transition.CLEARED : BernoulliCusum.Transition.NONE;
+    if (statistic() == 0 && !nowAlarmed) {
       // The run since the CUSUM last sat at zero is its estimate of the post-change segment.
       runN = runK = 0;
       evidenceIds.clear();
@@ -164,6 +187,7 @@ public final class RateTest {
     out.writeBoolean(cusum != null);
     if (cusum != null) {
       cusum.writeTo(out);
+      largeShift.writeTo(out);
     }
     out.writeLong(runN);
     out.writeLong(runK);
@@ -180,6 +204,7 @@ public final class RateTest {
     t.baseline = RateBaseline.readFrom(in);
     if (in.readBoolean()) {
       t.cusum = BernoulliCusum.readFrom(in);
+      t.largeShift = BernoulliCusum.readFrom(in);
     }
     t.runN = in.readLong();
     t.runK = in.readLong();
