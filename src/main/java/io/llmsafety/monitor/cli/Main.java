@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Continuous safety monitoring of fine-tuned LLM variants on Apache Flink and Kafka.",
-    subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, EvalCommand.class, SimulateCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, EvalCommand.class, TrainCommand.class, SimulateCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec
