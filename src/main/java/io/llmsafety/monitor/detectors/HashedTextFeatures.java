@@ -133,8 +133,16 @@ public record HashedTextFeatures(
     sink.add(hash & mask, hash < 0 ? -1f : 1f);
   }
 
+  private static final boolean[] ASCII_WORD = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      ASCII_WORD[c] = Character.isLetterOrDigit(c) || c == '\'';
+    }
+  }
+
   private static boolean isWordChar(char c) {
-    return Character.isLetterOrDigit(c) || c == '\'';
+    return c < 128 ? ASCII_WORD[c] : Character.isLetterOrDigit(c);
   }
 
   /** murmur3's 32-bit finaliser: full avalanche of the FNV state. */

@@ -59,6 +59,7 @@ public final class LinearHarmScorer implements HarmScorer {
    * Same as {@link #score(String, String)} with the response's refusal score already computed by
    * the same {@link RefusalScorer} (the pipeline scores refusal anyway; this saves a second scan).
    */
+  @Override
   public double score(String prompt, String response, double refusalScore) {
     String text = TextNormalizer.normalize(response);
     String p = TextNormalizer.normalize(prompt);
