@@ -70,6 +70,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--char-ngrams", paramLabel = "MIN-MAX", description = "character n-gram lengths, e.g. 3-5, or 0 for none (default: per task)")
   private String charNgrams;
 
+  @Option(names = "--bucket-bits", description = "log2 of the hashed feature buckets (default: per task)")
+  private Integer bucketBits;
+
   @Option(names = "--subsample", description = "keep every k-th example per source (tests; default 1)", defaultValue = "1")
   private int subsample;
 
@@ -87,6 +90,9 @@ public final class TrainCommand implements Callable<Integer> {
       String[] mm = charNgrams.equals("0") ? new String[] {"0", "0"} : charNgrams.split("-");
       f = new HashedTextFeatures(f.bucketBits(), f.wordBigrams(), Integer.parseInt(mm[0]),
           Integer.parseInt(mm[mm.length - 1]), f.scanChars());
+    }
+    if (bucketBits != null) {
+      f = new HashedTextFeatures(bucketBits, f.wordBigrams(), f.charMin(), f.charMax(), f.scanChars());
     }
     s = new Settings(f, lambda != null ? lambda : s.lambda(), iterations != null ? iterations : s.iterations(),
         folds != null ? folds : s.folds());

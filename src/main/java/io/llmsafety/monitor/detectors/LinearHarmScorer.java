@@ -86,16 +86,23 @@ public final class LinearHarmScorer implements HarmScorer {
   static double overlap(String prompt, String response) {
     int[] words = new int[MAX_TOPIC_WORDS];
     int n = 0;
-    int i = 0;
     int len = prompt.length();
+    int i = 0;
     while (i < len && n < MAX_TOPIC_WORDS) {
+      char c = prompt.charAt(i);
+      if (!isAlnum(c)) {
+        i++;
+        continue;
+      }
       int start = i;
-      int h = wordHash(prompt, i);
-      i = wordEnd(prompt, i);
+      int h = FNV_OFFSET;
+      while (i < len && isAlnum(c = prompt.charAt(i))) {
+        h = (h ^ c) * FNV_PRIME;
+        i++;
+      }
       if (i - start >= MIN_TOPIC_WORD) {
         words[n++] = h;
       }
-      i = nextWord(prompt, i);
     }
     if (n == 0) {
       return 0;
@@ -110,11 +117,19 @@ public final class LinearHarmScorer implements HarmScorer {
     boolean[] found = new boolean[distinct];
     int hits = 0;
     int scan = Math.min(response.length(), 4000);
-    i = nextWord(response, 0);
+    i = 0;
     while (i < scan && hits < distinct) {
+      char c = response.charAt(i);
+      if (!isAlnum(c)) {
+        i++;
+        continue;
+      }
       int start = i;
-      int h = wordHash(response, i);
-      i = wordEnd(response, i);
+      int h = FNV_OFFSET;
+      while (i < scan && isAlnum(c = response.charAt(i))) {
+        h = (h ^ c) * FNV_PRIME;
+        i++;
+      }
       if (i - start >= MIN_TOPIC_WORD) {
         int at = Arrays.binarySearch(words, 0, distinct, h);
         if (at >= 0 && !found[at]) {
@@ -122,33 +137,22 @@ public final class LinearHarmScorer implements HarmScorer {
           hits++;
         }
       }
-      i = nextWord(response, i);
     }
     return (double) hits / distinct;
   }
 
-  private static int wordHash(String s, int from) {
-    int h = 0x811C9DC5;
-    for (int i = from; i < s.length() && Character.isLetterOrDigit(s.charAt(i)); i++) {
-      h = (h ^ s.charAt(i)) * 0x01000193;
+  private static final int FNV_OFFSET = 0x811C9DC5;
+  private static final int FNV_PRIME = 0x01000193;
+  private static final boolean[] ASCII_ALNUM = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      ASCII_ALNUM[c] = Character.isLetterOrDigit(c);
     }
-    return h;
   }
 
-  private static int wordEnd(String s, int from) {
-    int i = from;
-    while (i < s.length() && Character.isLetterOrDigit(s.charAt(i))) {
-      i++;
-    }
-    return i;
-  }
-
-  private static int nextWord(String s, int from) {
-    int i = from;
-    while (i < s.length() && !Character.isLetterOrDigit(s.charAt(i))) {
-      i++;
-    }
-    return i;
+  private static boolean isAlnum(char c) {
+    return c < 128 ? ASCII_ALNUM[c] : Character.isLetterOrDigit(c);
   }
 
   private static final class Holder {

@@ -83,4 +83,36 @@ public class ScorerBenchmark {
   public double harmV1() {
     return v1.harm().score(PROMPT, RESPONSE);
   }
+
+  /**
+   * Thread CPU time per operation, a cross-check of the JMH wall-clock figures on a loaded
+   * machine (other processes inflate wall time, not this thread's CPU time). Run with {@code
+   * java -cp ... io.llmsafety.monitor.detectors.ScorerBenchmark}.
+   */
+  public static void main(String[] args) {
+    ScorerBenchmark b = new ScorerBenchmark();
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    java.util.Map<String, java.util.function.DoubleSupplier> ops = new java.util.LinkedHashMap<>();
+    ops.put("refusal", b::refusal);
+    ops.put("promptRiskV2", b::promptRiskV2);
+    ops.put("harmV2", b::harmV2);
+    ops.put("allThreeV2", b::allThreeV2);
+    ops.put("promptRiskV1", b::promptRiskV1);
+    ops.put("harmV1", b::harmV1);
+    double sink = 0;
+    for (int round = 0; round < 3; round++) { // rounds 0-1 warm up
+      for (java.util.Map.Entry<String, java.util.function.DoubleSupplier> op : ops.entrySet()) {
+        int n = 50_000;
+        long t0 = mx.getCurrentThreadCpuTime();
+        for (int i = 0; i < n; i++) {
+          sink += op.getValue().getAsDouble();
+        }
+        long ns = mx.getCurrentThreadCpuTime() - t0;
+        if (round == 2) {
+          System.out.printf("%-14s %8.0f ns/op (thread CPU time)%n", op.getKey(), (double) ns / n);
+        }
+      }
+    }
+    System.out.println(sink > 0 ? "" : " ");
+  }
 }
