@@ -3,8 +3,9 @@ package io.llmsafety.monitor.detectors;
 import java.util.Arrays;
 
 /**
- * Harmful-output scorer v2: logistic regression over hashed word uni/bigrams and character
- * n-grams of the normalised <em>response</em>, conditioned on the request through a few dense
+ * Harmful-output scorer v2: logistic regression over hashed word uni/bigrams of the normalised
+ * <em>response</em> (the feature spec is read from the model file), conditioned on the request
+ * through a few dense
  * features: the response's refusal score ({@link LexiconRefusalScorer}), the prompt's v1 lexicon
  * risk, how much of the prompt's vocabulary the response takes up (an on-topic measure: HarmBench
  * counts a completion as harmful only when it carries out the requested behaviour), log length,
