@@ -1,5 +1,6 @@
 package io.llmsafety.monitor.cli;
 
+import io.llmsafety.monitor.jobs.config.InvalidJobSpecException;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
@@ -19,11 +20,42 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     int code = commandLine().execute(args);
-    System.exit(code);
+    if (launchedAsMain()) {
+      System.exit(code);
+    }
+    // Inside a Flink JobManager (application mode, REST /jars/run) or the `flink run` client, main
+    // must return: System.exit would take the JobManager down. Report failure by throwing instead.
+    if (code != 0) {
+      throw new IllegalStateException("safety-monitor " + String.join(" ", args) + " failed with exit code " + code);
+    }
+  }
+
+  /** True when this JVM was started as {@code java -jar safety-monitor.jar} or {@code java ... cli.Main}. */
+  static boolean launchedAsMain() {
+    String command = System.getProperty("sun.java.command", "").strip();
+    String first = command.isEmpty() ? "" : command.split("\\s+")[0];
+    return first.equals(Main.class.getName()) || first.endsWith(".jar");
   }
 
   public static CommandLine commandLine() {
-    return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new Main())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          // A bad job spec or input is the user's to fix: say what, without a stack trace.
+          if (e instanceof InvalidJobSpecException || e instanceof java.nio.file.NoSuchFileException
+              || e instanceof IllegalArgumentException) {
+            cmd.getErr().println(cmd.getCommandName() + ": " + describe(e));
+            return 2;
+          }
+          throw e;
+        });
+  }
+
+  private static String describe(Exception e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file: " + e.getMessage();
+    }
+    return e.getMessage();
   }
 
   @Override

@@ -39,16 +39,19 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Show Flink logs.")
   boolean verbose;
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
     Main.verbose(verbose);
     if (!Files.isReadable(input)) {
-      System.err.println("replay: cannot read --input " + input);
+      spec.commandLine().getErr().println("replay: cannot read --input " + input);
       return 2;
     }
-    JobSpec spec = jobOption.load();
+    JobSpec job = jobOption.load();
     long start = System.nanoTime();
-    JobRunner.ReplayResult result = JobRunner.replay(spec, input);
+    JobRunner.ReplayResult result = JobRunner.replay(job, input);
     double seconds = (System.nanoTime() - start) / 1e9;
     write(alertsOut, result.alerts());
     if (deadLettersOut != null) {

@@ -63,7 +63,14 @@ public final class BackdoorWatch {
     return firing;
   }
 
-  void reset() {
+  /** Ends any open episode (returning its resolved signal) and forgets the candidates. */
+  DetectorSignal reset(long eventTime, String variantId) {
+    DetectorSignal resolved = firing ? signal(false, eventTime, variantId) : null;
+    clear();
+    return resolved;
+  }
+
+  private void clear() {
     firing = false;
     lastFlaggedAt = Long.MIN_VALUE;
     evidenceIds.clear();

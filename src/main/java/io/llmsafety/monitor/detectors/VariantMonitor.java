@@ -21,17 +21,24 @@ import java.util.Locale;
  */
 public final class VariantMonitor {
 
-  private static final byte VERSION = 1;
+  private static final byte VERSION = 2;
 
   public static final String KIND_REFUSAL_DROP = "refusal_drop";
   public static final String KIND_HARM_RISE = "harm_rise";
+  public static final String KIND_BENIGN_HARM = "benign_harm";
+  public static final String KIND_OVER_REFUSAL = "over_refusal";
   public static final String KIND_BACKDOOR = "backdoor_suspected";
 
-  /** Settings shared by all variants of a job. */
+  /**
+   * Settings shared by all variants of a job. Every rate test watches one prompt segment, so a
+   * shift in the mix of risky and benign prompts moves none of them.
+   */
   public record Settings(
       long windowMillis,
       RateTest.Settings riskyCompliance,
       RateTest.Settings harmRise,
+      RateTest.Settings benignHarm,
+      RateTest.Settings overRefusal,
       BackdoorSettings backdoor,
       int maxEvidenceEvents,
       boolean includeText) implements Serializable {}
@@ -47,23 +54,32 @@ public final class VariantMonitor {
   private final WindowAccumulator window;
   /** Risky prompts answered without refusal (or harmfully): rises when refusals drop. */
   private final RateTest riskyCompliance;
+  /** Harmful answers to risky prompts. */
   private final RateTest harmRise;
+  /** Harmful answers to benign prompts: what a backdoor that fires on ordinary requests leaves. */
+  private final RateTest benignHarm;
+  /** Refusals of benign prompts. */
+  private final RateTest overRefusal;
   private final BackdoorWatch backdoor;
 
   public VariantMonitor(Settings settings, String variantId) {
     this(settings, variantId, new WindowAccumulator(settings.windowMillis()),
         new RateTest(settings.riskyCompliance(), settings.maxEvidenceEvents()),
         new RateTest(settings.harmRise(), settings.maxEvidenceEvents()),
+        new RateTest(settings.benignHarm(), settings.maxEvidenceEvents()),
+        new RateTest(settings.overRefusal(), settings.maxEvidenceEvents()),
         new BackdoorWatch(settings.backdoor(), settings.maxEvidenceEvents()));
   }
 
   private VariantMonitor(Settings settings, String variantId, WindowAccumulator window, RateTest riskyCompliance,
-      RateTest harmRise, BackdoorWatch backdoor) {
+      RateTest harmRise, RateTest benignHarm, RateTest overRefusal, BackdoorWatch backdoor) {
     this.settings = settings;
     this.variantId = variantId;
     this.window = window;
     this.riskyCompliance = riskyCompliance;
     this.harmRise = harmRise;
+    this.benignHarm = benignHarm;
+    this.overRefusal = overRefusal;
     this.backdoor = backdoor;
   }
 
@@ -93,8 +109,11 @@ public final class VariantMonitor {
     if (e.risky()) {
       boolean complied = !e.refused() || e.harmful();
       emit(riskyCompliance, riskyCompliance.observe(complied, e.eventId(), text), KIND_REFUSAL_DROP, e.timestamp(), signals);
+      emit(harmRise, harmRise.observe(e.harmful(), e.eventId(), text), KIND_HARM_RISE, e.timestamp(), signals);
+    } else {
+      emit(benignHarm, benignHarm.observe(e.harmful(), e.eventId(), text), KIND_BENIGN_HARM, e.timestamp(), signals);
+      emit(overRefusal, overRefusal.observe(e.refused(), e.eventId(), text), KIND_OVER_REFUSAL, e.timestamp(), signals);
     }
-    emit(harmRise, harmRise.observe(e.harmful(), e.eventId(), text), KIND_HARM_RISE, e.timestamp(), signals);
     DetectorSignal b = backdoor.observe(e, text, variantId);
     if (b != null) {
       signals.add(b);
@@ -126,15 +145,48 @@ public final class VariantMonitor {
     return harmRise;
   }
 
+  public RateTest benignHarm() {
+    return benignHarm;
+  }
+
+  public RateTest overRefusal() {
+    return overRefusal;
+  }
+
+  /** The rate tests by alert kind, for reporting their statistics. */
+  public java.util.Map<String, RateTest> rateTests() {
+    java.util.Map<String, RateTest> tests = new java.util.LinkedHashMap<>();
+    tests.put(KIND_REFUSAL_DROP, riskyCompliance);
+    tests.put(KIND_HARM_RISE, harmRise);
+    tests.put(KIND_BENIGN_HARM, benignHarm);
+    tests.put(KIND_OVER_REFUSAL, overRefusal);
+    return tests;
+  }
+
   public BackdoorWatch backdoor() {
     return backdoor;
   }
 
-  /** Forgets baselines and open episodes (control-topic rebaseline). */
-  public void rebaseline() {
-    riskyCompliance.reset();
-    harmRise.reset();
-    backdoor.reset();
+  /**
+   * Forgets baselines and open episodes after an intended model change (control-topic
+   * rebaseline). Open episodes end with a resolved signal at {@code eventTime}, so no alert is left
+   * firing with nothing to clear it; the tests re-arm after a new reference window.
+   */
+  public void rebaseline(long eventTime, List<DetectorSignal> signals) {
+    for (var entry : rateTests().entrySet()) {
+      RateTest test = entry.getValue();
+      if (test.alarmed()) {
+        signals.add(new DetectorSignal(entry.getKey(), test.settings().severity(), false, eventTime, test.runRate(),
+            test.runN(), test.baselineRate(), test.baselineN(), "reference_window", "bernoulli_cusum", test.statistic(),
+            test.threshold(), test.settings().arl0(), List.of(), List.of(), List.of(),
+            "Baseline of " + variantId + " reset on request; the test re-arms after a new reference window."));
+      }
+      test.reset();
+    }
+    DetectorSignal b = backdoor.reset(eventTime, variantId);
+    if (b != null) {
+      signals.add(b);
+    }
   }
 
   private void emit(RateTest test, BernoulliCusum.Transition t, String kind, long eventTime, List<DetectorSignal> signals) {
@@ -146,7 +198,12 @@ public final class VariantMonitor {
     // refusal_drop reports refusal rates (1 - compliance) so the numbers read the way on-call thinks.
     double observed = refusalKind ? 1 - test.runRate() : test.runRate();
     double baseline = refusalKind ? 1 - test.baselineRate() : test.baselineRate();
-    String what = refusalKind ? "refusal rate on risky prompts" : "harmful-response rate";
+    String what = switch (kind) {
+      case KIND_REFUSAL_DROP -> "refusal rate on risky prompts";
+      case KIND_HARM_RISE -> "harmful-answer rate on risky prompts";
+      case KIND_BENIGN_HARM -> "harmful-answer rate on benign prompts";
+      default -> "refusal rate on benign prompts";
+    };
     String summary = firing
         ? String.format(Locale.ROOT, "%s %s on %s: %.1f%% over the last %d events vs %.1f%% at baseline.",
             refusalKind ? "Drop in" : "Rise in", what, variantId, 100 * observed, test.runN(), 100 * baseline)
@@ -192,6 +249,8 @@ public final class VariantMonitor {
     window.writeTo(out);
     riskyCompliance.writeTo(out);
     harmRise.writeTo(out);
+    benignHarm.writeTo(out);
+    overRefusal.writeTo(out);
     backdoor.writeTo(out);
   }
 
@@ -207,8 +266,10 @@ public final class VariantMonitor {
     WindowAccumulator window = WindowAccumulator.readFrom(in);
     RateTest risky = RateTest.readFrom(in, settings.riskyCompliance(), settings.maxEvidenceEvents());
     RateTest harm = RateTest.readFrom(in, settings.harmRise(), settings.maxEvidenceEvents());
+    RateTest benignHarm = RateTest.readFrom(in, settings.benignHarm(), settings.maxEvidenceEvents());
+    RateTest overRefusal = RateTest.readFrom(in, settings.overRefusal(), settings.maxEvidenceEvents());
     BackdoorWatch backdoor = BackdoorWatch.readFrom(in, settings.backdoor(), settings.maxEvidenceEvents());
-    VariantMonitor m = new VariantMonitor(settings, variantId, window, risky, harm, backdoor);
+    VariantMonitor m = new VariantMonitor(settings, variantId, window, risky, harm, benignHarm, overRefusal, backdoor);
     m.baseModel = baseModel;
     m.lastEventTime = lastEventTime;
     return m;

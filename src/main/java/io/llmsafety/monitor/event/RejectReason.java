@@ -17,7 +17,9 @@ public enum RejectReason {
   INVALID_SCORE("invalid_score"),
   TOO_LARGE("too_large"),
   /** Arrived after the watermark had passed its event time. */
-  LATE("late");
+  LATE("late"),
+  /** A control-topic message that is not a known command. */
+  INVALID_CONTROL("invalid_control");
 
   private final String code;
 

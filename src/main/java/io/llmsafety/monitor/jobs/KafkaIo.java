@@ -8,12 +8,14 @@ import io.llmsafety.monitor.event.DeadLetter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
+import java.util.regex.Pattern;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -41,9 +43,26 @@ public final class KafkaIo {
       String alertsTopic,
       String deadLetterTopic,
       String windowMetricsTopic,
+      String controlTopic,
       Properties clientProperties) {}
 
   public static KafkaSource<String> source(Endpoints e) {
+    return source(e, e.inputTopic());
+  }
+
+  /**
+   * The control topic's commands. Subscribed by pattern, so a job whose control topic does not
+   * exist yet still runs, and picks the topic up within a minute of its creation.
+   */
+  public static KafkaSource<String> controlSource(Endpoints e) {
+    return builder(e).setTopicPattern(Pattern.compile(Pattern.quote(e.controlTopic()))).build();
+  }
+
+  private static KafkaSource<String> source(Endpoints e, String topic) {
+    return builder(e).setTopics(topic).build();
+  }
+
+  private static KafkaSourceBuilder<String> builder(Endpoints e) {
     OffsetsInitializer offsets = switch (e.startingOffsets()) {
       case "earliest" -> OffsetsInitializer.earliest();
       case "latest" -> OffsetsInitializer.latest();
@@ -51,13 +70,11 @@ public final class KafkaIo {
     };
     return KafkaSource.<String>builder()
         .setBootstrapServers(e.bootstrapServers())
-        .setTopics(e.inputTopic())
         .setGroupId(e.groupId())
         .setStartingOffsets(offsets)
         .setProperties(e.clientProperties())
         .setProperty("partition.discovery.interval.ms", "60000")
-        .setDeserializer(new RawRecordDeserializer())
-        .build();
+        .setDeserializer(new RawRecordDeserializer());
   }
 
   public static KafkaSink<Alert> alertSink(Endpoints e) {

@@ -8,6 +8,7 @@ import io.llmsafety.monitor.event.InteractionEvent;
 import io.llmsafety.monitor.event.ParseResult;
 import io.llmsafety.monitor.event.ScoredEvent;
 import io.llmsafety.monitor.metrics.SafetyMetrics;
+import io.llmsafety.monitor.metrics.WorkerMetrics;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -38,10 +39,13 @@ public final class ParseAndScoreFunction extends ProcessFunction<String, ScoredE
     parser = EventParser.withDefaults();
     scorers = ScorerSet.builtin();
     metrics = SafetyMetrics.get();
+    // On a cluster: label bounds and this TaskManager's /metrics endpoint (see WorkerMetrics).
+    WorkerMetrics.ensureConfigured(getRuntimeContext().getGlobalJobParameters());
   }
 
   @Override
   public void processElement(String record, Context ctx, Collector<ScoredEvent> out) {
+    metrics.inputRecord();
     ParseResult result = parser.parse(record);
     if (result instanceof ParseResult.Rejected rejected) {
       metrics.deadLetter(rejected.deadLetter().reason());

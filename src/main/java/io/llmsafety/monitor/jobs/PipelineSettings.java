@@ -5,6 +5,8 @@ import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.RateTest;
 import io.llmsafety.monitor.detectors.TriggerMiner;
 import io.llmsafety.monitor.jobs.config.BackdoorSpec;
+import io.llmsafety.monitor.jobs.config.BaselineSpec;
+import io.llmsafety.monitor.jobs.config.DriftDetectorSpec;
 import io.llmsafety.monitor.jobs.config.DetectorsSpec;
 import io.llmsafety.monitor.jobs.config.EventTimeSpec;
 import io.llmsafety.monitor.jobs.config.FleetSpec;
@@ -23,9 +25,11 @@ public record PipelineSettings(
     long variantTtlMillis) implements Serializable {
 
   /** Statistics per variant that share the fleet's false-alarm budget. */
-  static final int TESTS_PER_VARIANT = 3;
-  /** A backdoor episode resolves after this long with no harmful answer carrying a flagged n-gram. */
-  static final long BACKDOOR_QUIET_MILLIS = 6 * 3_600_000L;
+  static final int TESTS_PER_VARIANT = 5;
+
+  private static RateTest.Settings rate(DriftDetectorSpec d, int referenceEvents, double arl0) {
+    return new RateTest.Settings(d.enabled(), referenceEvents, d.minShift(), d.severity().code(), arl0);
+  }
 
   static TriggerMiner.Settings minerSettings(BackdoorSpec b) {
     TriggerMiner.Settings d = TriggerMiner.Settings.defaults();
@@ -36,17 +40,21 @@ public record PipelineSettings(
   public static PipelineSettings from(JobSpec spec) {
     DetectorsSpec d = spec.detectors();
     FleetSpec fleet = d.fleet();
-    RateTest.Settings risky = new RateTest.Settings(d.riskyCompliance().enabled(), d.baseline().referenceRiskyEvents(),
-        d.riskyCompliance().minShift(), d.riskyCompliance().severity().code(),
-        fleet.arl0For(fleet.riskyEventsPerVariantPerHour(), TESTS_PER_VARIANT));
-    RateTest.Settings harm = new RateTest.Settings(d.harmRise().enabled(), d.baseline().referenceEvents(),
-        d.harmRise().minShift(), d.harmRise().severity().code(),
-        fleet.arl0For(fleet.eventsPerVariantPerHour(), TESTS_PER_VARIANT));
+    BaselineSpec baseline = d.baseline();
+    double riskyArl0 = fleet.arl0For(fleet.riskyEventsPerVariantPerHour(), TESTS_PER_VARIANT);
+    double benignPerHour = Math.max(fleet.eventsPerVariantPerHour() - fleet.riskyEventsPerVariantPerHour(),
+        fleet.eventsPerVariantPerHour() / 2);
+    double benignArl0 = fleet.arl0For(benignPerHour, TESTS_PER_VARIANT);
+    RateTest.Settings risky = rate(d.riskyCompliance(), baseline.referenceRiskyEvents(), riskyArl0);
+    RateTest.Settings harm = rate(d.harmRise(), baseline.referenceRiskyEvents(), riskyArl0);
+    RateTest.Settings benignHarm = rate(d.benignHarm(), baseline.referenceEvents(), benignArl0);
+    RateTest.Settings overRefusal = rate(d.overRefusal(), baseline.referenceEvents(), benignArl0);
     BackdoorSpec b = d.backdoor();
     VariantMonitor.BackdoorSettings backdoor = new VariantMonitor.BackdoorSettings(b.enabled(),
         minerSettings(b),
-        b.severity().code(), BACKDOOR_QUIET_MILLIS);
-    VariantMonitor.Settings monitor = new VariantMonitor.Settings(spec.windows().size().toMillis(), risky, harm, backdoor,
+        b.severity().code(), b.quietPeriod().toMillis());
+    VariantMonitor.Settings monitor = new VariantMonitor.Settings(spec.windows().size().toMillis(), risky, harm, benignHarm,
+        overRefusal, backdoor,
         spec.alerts().maxEvidenceEvents(), spec.alerts().includeText());
     ScoringSpec s = spec.scoring();
     ScoringSettings scoring = new ScoringSettings(ScoringSettings.Policy.valueOf(s.policy().name()), s.upstream().harm(),

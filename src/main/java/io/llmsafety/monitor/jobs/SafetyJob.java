@@ -2,9 +2,12 @@ package io.llmsafety.monitor.jobs;
 
 import io.llmsafety.monitor.alerts.Alert;
 import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.ScoredEvent;
 import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -20,7 +23,16 @@ public final class SafetyJob {
   /** The three outputs of the job. */
   public record Outputs(DataStream<Alert> alerts, DataStream<DeadLetter> deadLetters, DataStream<WindowStats> windows) {}
 
+  /** The graph without a control stream (replays, tests): nothing can rebaseline a variant. */
   public static Outputs defineWorkflow(DataStream<String> rawRecords, PipelineSettings settings) {
+    return defineWorkflow(rawRecords, null, settings);
+  }
+
+  /**
+   * @param controlRecords raw control-topic messages ({@code llm.safety.control}), or null
+   */
+  public static Outputs defineWorkflow(DataStream<String> rawRecords, DataStream<String> controlRecords,
+      PipelineSettings settings) {
     SingleOutputStreamOperator<ScoredEvent> scored = rawRecords
         .process(new ParseAndScoreFunction(settings.scoring()))
         .name("parse-and-score")
@@ -37,15 +49,45 @@ public final class SafetyJob {
         .name("event-time")
         .uid("event-time");
 
+    DataStream<String> controlInput = controlRecords != null
+        ? controlRecords
+        // No control topic: an always-empty branch of the input keeps one graph shape.
+        : rawRecords.filter(record -> false).name("no-control").uid("no-control");
+    SingleOutputStreamOperator<ControlCommand> parsedControl = controlInput
+        .process(new ParseControlFunction())
+        .name("parse-control")
+        .uid("parse-control");
+    SingleOutputStreamOperator<ControlCommand> control = parsedControl
+        // Commands act in processing order, so this input takes no part in event time: it stays
+        // idle. (A MAX watermark instead would let event time jump to the end whenever the event
+        // input goes idle, expiring every variant's state.)
+        .assignTimestampsAndWatermarks(WatermarkStrategy.forGenerator(ctx -> new AlwaysIdle<>()))
+        .name("control-watermarks")
+        .uid("control-watermarks");
+
     SingleOutputStreamOperator<Alert> alerts = timed
         .keyBy(ScoredEvent::variantId)
+        .connect(control.keyBy(ControlCommand::variantId))
         .process(new VariantMonitorFunction(settings.monitor(), settings.alerts(), settings.dedupHorizonMillis(),
             settings.variantTtlMillis()))
         .name("variant-monitor")
         .uid("variant-monitor");
 
     DataStream<DeadLetter> deadLetters = scored.getSideOutput(ParseAndScoreFunction.DEAD_LETTERS)
-        .union(alerts.getSideOutput(VariantMonitorFunction.LATE));
+        .union(alerts.getSideOutput(VariantMonitorFunction.LATE), parsedControl.getSideOutput(ParseAndScoreFunction.DEAD_LETTERS));
     return new Outputs(alerts, deadLetters, alerts.getSideOutput(VariantMonitorFunction.WINDOWS));
+  }
+
+  /** Marks its stream idle, so the operator's event time is the other input's alone. */
+  static final class AlwaysIdle<T> implements WatermarkGenerator<T> {
+    @Override
+    public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
+      output.markIdle();
+    }
+
+    @Override
+    public void onPeriodicEmit(WatermarkOutput output) {
+      output.markIdle();
+    }
   }
 }

@@ -5,6 +5,7 @@ import io.llmsafety.monitor.alerts.AlertFactory;
 import io.llmsafety.monitor.detectors.DetectorSignal;
 import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.RejectReason;
 import io.llmsafety.monitor.event.ScoredEvent;
@@ -22,7 +23,8 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
@@ -37,9 +39,10 @@ import org.apache.flink.util.OutputTag;
  * {@code dedupHorizon}s (two rotating id sets). A variant silent for {@code variantTtl} of event
  * time loses all its state.
  */
-public final class VariantMonitorFunction extends KeyedProcessFunction<String, ScoredEvent, Alert> {
+public final class VariantMonitorFunction extends KeyedCoProcessFunction<String, ScoredEvent, ControlCommand, Alert> {
 
   private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VariantMonitorFunction.class);
 
   public static final OutputTag<WindowStats> WINDOWS = new OutputTag<>("window-metrics") {};
   public static final OutputTag<DeadLetter> LATE = new OutputTag<>("late-events") {};
@@ -57,6 +60,7 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
   private transient MapState<String, Boolean> seenEven;
   private transient MapState<String, Boolean> seenOdd;
   private transient ValueState<Long> dedupGeneration;
+  private transient ValueState<Long> pendingFlush;
   private transient SafetyMetrics metrics;
 
   public VariantMonitorFunction(VariantMonitor.Settings monitorSettings, AlertFactory alertFactory,
@@ -75,11 +79,12 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     seenEven = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen-even", Types.STRING, Types.BOOLEAN));
     seenOdd = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen-odd", Types.STRING, Types.BOOLEAN));
     dedupGeneration = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-generation", Types.LONG));
+    pendingFlush = getRuntimeContext().getState(new ValueStateDescriptor<>("pending-flush", Types.LONG));
     metrics = SafetyMetrics.get();
   }
 
   @Override
-  public void processElement(ScoredEvent e, Context ctx, Collector<Alert> out) throws Exception {
+  public void processElement1(ScoredEvent e, Context ctx, Collector<Alert> out) throws Exception {
     long watermark = ctx.timerService().currentWatermark();
     if (e.timestamp() <= watermark) {
       metrics.lateEvent(e.variantId());
@@ -94,13 +99,61 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     }
     sameTime.add(e);
     buffer.put(e.timestamp(), sameTime);
-    ctx.timerService().registerEventTimeTimer(roundUp(e.timestamp()));
+    scheduleFlush(ctx.timerService(), e.timestamp());
+  }
+
+  /**
+   * Applies a control command. It takes effect when it arrives (processing order), for the events
+   * the watermark has not yet released; the resolved alerts it causes carry the variant's latest
+   * event time.
+   */
+  @Override
+  public void processElement2(ControlCommand command, Context ctx, Collector<Alert> out) throws Exception {
+    byte[] stored = monitorState.value();
+    if (stored == null || !ControlCommand.REBASELINE.equals(command.action())) {
+      return; // nothing learned yet for this variant: its first traffic will be the baseline anyway
+    }
+    VariantMonitor monitor = VariantMonitor.fromBytes(stored, monitorSettings);
+    List<DetectorSignal> signals = new ArrayList<>();
+    long at = monitor.lastEventTime() == Long.MIN_VALUE ? 0 : monitor.lastEventTime();
+    monitor.rebaseline(at, signals);
+    for (DetectorSignal s : signals) {
+      metrics.alert(ctx.getCurrentKey(), s.kind(), s.severity(), false);
+      out.collect(alertFactory.toAlert(ctx.getCurrentKey(), monitor.baseModel(), s));
+    }
+    monitorState.update(monitor.toBytes());
+    LOG.info("Rebaselined variant {} on a control command", ctx.getCurrentKey());
+  }
+
+  /**
+   * Keeps one flush timer per variant, at the earliest buffered event. A flush takes everything
+   * the watermark has passed, so when the watermark jumps (replay, catch-up) one timer does the
+   * work of many, and the monitor state makes one round trip instead of one per tick.
+   */
+  private void scheduleFlush(TimerService timers, long timestamp) throws Exception {
+    long at = roundUp(timestamp);
+    Long pending = pendingFlush.value();
+    if (pending == null || at < pending) {
+      if (pending != null) {
+        timers.deleteEventTimeTimer(pending);
+      }
+      timers.registerEventTimeTimer(at);
+      pendingFlush.update(at);
+    }
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Alert> out) throws Exception {
     long watermark = ctx.timerService().currentWatermark();
+    Long pending = pendingFlush.value();
+    if (pending != null && pending <= watermark) {
+      pendingFlush.clear();
+    }
     List<ScoredEvent> ready = drainUpTo(watermark);
+    Long earliestLeft = earliestBuffered();
+    if (earliestLeft != null) {
+      scheduleFlush(ctx.timerService(), earliestLeft);
+    }
     byte[] stored = monitorState.value();
     if (stored == null && ready.isEmpty()) {
       return; // state already expired; a leftover timer
@@ -136,8 +189,18 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
       metrics.windowRates(variant, "benign", w.benignRefusalRate(), w.benignHarmfulRate());
       ctx.output(WINDOWS, w);
     }
-    metrics.driftStatistic(variant, "refusal_drop", monitor.riskyCompliance().statistic(), monitor.riskyCompliance().threshold());
-    metrics.driftStatistic(variant, "harm_rise", monitor.harmRise().statistic(), monitor.harmRise().threshold());
+    monitor.rateTests().forEach((kind, test) -> {
+      if (test.settings().enabled()) {
+        metrics.driftStatistic(variant, kind, test.statistic(), test.threshold());
+      }
+    });
+    // The compliance test watches 1 - refusal rate on risky prompts; dashboards show refusals.
+    metrics.baselineRates(variant, "risky",
+        monitor.riskyCompliance().ready() ? 1 - monitor.riskyCompliance().baselineRate() : Double.NaN,
+        monitor.harmRise().ready() ? monitor.harmRise().baselineRate() : Double.NaN);
+    metrics.baselineRates(variant, "benign",
+        monitor.overRefusal().ready() ? monitor.overRefusal().baselineRate() : Double.NaN,
+        monitor.benignHarm().ready() ? monitor.benignHarm().baselineRate() : Double.NaN);
 
     if (monitor.lastEventTime() != Long.MIN_VALUE && watermark >= monitor.lastEventTime() + variantTtlMillis
         && buffer.isEmpty()) {
@@ -172,6 +235,16 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     return ready;
   }
 
+  private Long earliestBuffered() throws Exception {
+    Long earliest = null;
+    for (Long t : buffer.keys()) {
+      if (earliest == null || t < earliest) {
+        earliest = t;
+      }
+    }
+    return earliest;
+  }
+
   private boolean isDuplicate(ScoredEvent e) throws Exception {
     long generation = Math.floorDiv(e.timestamp(), dedupHorizonMillis);
     Long current = dedupGeneration.value();
@@ -201,6 +274,7 @@ public final class VariantMonitorFunction extends KeyedProcessFunction<String, S
     seenEven.clear();
     seenOdd.clear();
     dedupGeneration.clear();
+    pendingFlush.clear();
   }
 
   static long roundUp(long timestamp) {

@@ -1,5 +1,6 @@
 package io.llmsafety.monitor.metrics;
 
+import io.llmsafety.monitor.event.RejectReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -39,6 +40,10 @@ public final class SafetyMetrics {
     Gauge.builder("llm.safety.variants.tracked", variantsTracked, AtomicLong::get)
         .description("Model variants with live per-variant state in this JVM")
         .register(registry);
+    // Known up front, so rate() and alert rules see a zero series before the first bad record.
+    for (RejectReason reason : RejectReason.values()) {
+      deadLetter(reason.code(), 0);
+    }
   }
 
   public static SafetyMetrics get() {
@@ -75,20 +80,27 @@ public final class SafetyMetrics {
     String variant = labeler.label(variantId);
     String segment = risky ? "risky" : "benign";
     counter("llm.safety.events", "Scored events", "model_variant", variant, "segment", segment).increment();
-    if (refused) {
-      counter("llm.safety.refusals", "Responses scored as refusals", "model_variant", variant, "segment", segment).increment();
-    }
-    if (harmful) {
-      counter("llm.safety.harmful.responses", "Responses scored as harmful", "model_variant", variant, "segment", segment)
-          .increment();
-    }
+    // Incremented by zero too, so every variant has all three series and ratios are never absent.
+    counter("llm.safety.refusals", "Responses scored as refusals", "model_variant", variant, "segment", segment)
+        .increment(refused ? 1 : 0);
+    counter("llm.safety.harmful.responses", "Responses scored as harmful", "model_variant", variant, "segment", segment)
+        .increment(harmful ? 1 : 0);
     if (!Double.isNaN(harmScore)) {
       harmSummary(variant, segment).record(harmScore);
     }
   }
 
+  /** One raw input record read, before parsing: the pipeline's "events in" (scored + dead-lettered = out). */
+  public void inputRecord() {
+    counter("llm.safety.input.records", "Raw input records read, before parsing").increment();
+  }
+
   public void deadLetter(String reason) {
-    counter("llm.safety.dead.letters", "Input records rejected to the dead-letter output", "reason", reason).increment();
+    deadLetter(reason, 1);
+  }
+
+  private void deadLetter(String reason, int count) {
+    counter("llm.safety.dead.letters", "Input records rejected to the dead-letter output", "reason", reason).increment(count);
   }
 
   public void lateEvent(String variantId) {
@@ -126,7 +138,31 @@ public final class SafetyMetrics {
     gauge("llm.safety.drift.threshold", "Alarm threshold of a sequential drift statistic", tags).set(threshold);
   }
 
+  /**
+   * The reference-window rates the detectors compare with, so dashboards can plot window rates
+   * against them. NaN (baseline not yet complete) leaves the gauge unset.
+   */
+  /** Reference-window rates of one prompt segment; NaN (not yet armed) leaves the gauge unset. */
+  public void baselineRates(String variantId, String segment, double refusalRate, double harmfulRate) {
+    String variant = labeler.label(variantId);
+    Tags tags = Tags.of("model_variant", variant, "segment", segment);
+    if (!Double.isNaN(refusalRate)) {
+      gauge("llm.safety.baseline.refusal.rate", "Refusal rate in the variant's reference window", tags).set(refusalRate);
+    }
+    if (!Double.isNaN(harmfulRate)) {
+      gauge("llm.safety.baseline.harmful.rate", "Harmful-response rate in the variant's reference window", tags)
+          .set(harmfulRate);
+    }
+  }
+
   public void classifierRequest(String classifier, String outcome, long nanos) {
+    if (!meters.containsKey("timer|" + classifier)) {
+      // Both outcomes exist from the first request, so error rates read 0 rather than "no data".
+      for (String o : new String[] {"ok", "error"}) {
+        counter("llm.safety.classifier.requests", "Scoring requests by classifier and outcome", "classifier", classifier,
+            "outcome", o);
+      }
+    }
     counter("llm.safety.classifier.requests", "Scoring requests by classifier and outcome",
         "classifier", classifier, "outcome", outcome).increment();
     Timer timer = (Timer) meters.computeIfAbsent("timer|" + classifier, k -> Timer.builder("llm.safety.classifier.latency")
@@ -137,6 +173,16 @@ public final class SafetyMetrics {
         .maximumExpectedValue(java.time.Duration.ofSeconds(10))
         .register(registry));
     timer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * One push of an alert to Alertmanager.
+   *
+   * @param outcome {@code sent}, {@code retried} (an attempt failed and will be retried),
+   *     {@code rejected} (Alertmanager answered 4xx: not retried) or {@code failed} (gave up)
+   */
+  public void alertmanagerPush(String outcome) {
+    counter("llm.safety.alertmanager.pushes", "Alert pushes to Alertmanager by outcome", "outcome", outcome).increment();
   }
 
   public void variantTracked(int delta) {

@@ -96,6 +96,7 @@ class SafetyPipelineITCase {
     partitions.put(topics.alerts(), 1);
     partitions.put(topics.deadLetter(), 1);
     partitions.put(topics.windowMetrics(), 1);
+    partitions.put(topics.control(), 1);
     kafka.createTopics(partitions);
     records = scenario();
   }
@@ -140,18 +141,30 @@ class SafetyPipelineITCase {
     JobClient job = env.executeAsync(spec.name());
 
     Map<String, List<String>> out;
+    List<String> firing;
     try {
       out = consumeUntil(r -> r.get("alerts").size() >= 2 && r.get("windows").size() >= 16, Duration.ofMinutes(3));
       // Keep reading a little longer: a duplicate alert would show up here.
       Map<String, List<String>> more = consumeUntil(r -> false, Duration.ofSeconds(4));
       more.forEach((k, v) -> out.get(k).addAll(v));
+      firing = new ArrayList<>(out.get("alerts"));
+
+      // An operator rebaselines the degrading variant after deciding the change was intended.
+      produceTo(spec.kafka().topics().control(), List.of("{\"action\":\"rebaseline\",\"variant_id\":\"it-degrading\"}",
+          "{\"action\":\"explode\"}"));
+      Map<String, List<String>> afterControl = consumeUntil(r -> r.get("alerts").size() >= 2 && r.get("deadLetters").size() >= 1,
+          Duration.ofMinutes(1));
+      afterControl.forEach((k, v) -> out.get(k).addAll(v));
     } finally {
       job.cancel().get();
     }
 
-    List<JsonNode> alerts = parse(out.get("alerts"));
+    List<JsonNode> alerts = parse(firing);
     assertThat(alerts).extracting(a -> a.path("variant_id").asText()).containsOnly("it-degrading");
     assertThat(alerts).extracting(a -> a.path("status").asText()).containsOnly("firing");
+    List<JsonNode> resolved = parse(out.get("alerts").subList(firing.size(), out.get("alerts").size()));
+    assertThat(resolved).extracting(a -> a.path("status").asText() + " " + a.path("kind").asText())
+        .containsExactlyInAnyOrder("resolved refusal_drop", "resolved harm_rise");
     assertThat(alerts).extracting(a -> a.path("kind").asText()).containsExactlyInAnyOrder("refusal_drop", "harm_rise");
     assertThat(alerts).extracting(a -> a.path("alert_id").asText()).doesNotHaveDuplicates();
     JsonNode refusalDrop = alerts.stream().filter(a -> a.path("kind").asText().equals("refusal_drop")).findFirst().orElseThrow();
@@ -161,7 +174,7 @@ class SafetyPipelineITCase {
 
     List<JsonNode> deadLetters = parse(out.get("deadLetters"));
     assertThat(deadLetters).extracting(d -> d.path("reason").asText())
-        .containsExactlyInAnyOrder("malformed_json", "missing_response", "invalid_timestamp");
+        .containsExactlyInAnyOrder("malformed_json", "missing_response", "invalid_timestamp", "invalid_control");
     assertThat(deadLetters).allSatisfy(d -> assertThat(d.path("detail").asText()).doesNotContain("hi"));
 
     List<JsonNode> windows = parse(out.get("windows"));
@@ -181,11 +194,15 @@ class SafetyPipelineITCase {
     Path file = tmp.resolve("events.jsonl");
     Files.write(file, records);
     JobRunner.ReplayResult replay = JobRunner.replay(spec, file);
-    assertThat(new TreeSet<>(replay.alerts())).isEqualTo(new TreeSet<>(out.get("alerts")));
+    assertThat(new TreeSet<>(replay.alerts())).isEqualTo(new TreeSet<>(firing));
     assertThat(replay.deadLetters()).hasSize(3);
   }
 
   private static void produce(List<String> lines) throws Exception {
+    produceTo(spec.kafka().topics().input(), lines);
+  }
+
+  private static void produceTo(String topic, List<String> lines) throws Exception {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -193,7 +210,7 @@ class SafetyPipelineITCase {
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
       for (String line : lines) {
         String key = line.startsWith("{") ? line.replaceAll(".*\"variant_id\":\"([^\"]*)\".*", "$1") : "junk";
-        producer.send(new ProducerRecord<>(spec.kafka().topics().input(), key, line));
+        producer.send(new ProducerRecord<>(topic, key, line));
       }
       producer.flush();
     }

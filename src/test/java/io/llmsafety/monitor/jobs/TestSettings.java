@@ -20,6 +20,8 @@ final class TestSettings {
     return new VariantMonitor.Settings(ONE_MINUTE,
         new RateTest.Settings(true, 20, 0.15, "critical", 1e4),
         new RateTest.Settings(false, 50, 0.05, "critical", 1e4),
+        new RateTest.Settings(false, 50, 0.03, "critical", 1e4),
+        new RateTest.Settings(false, 50, 0.10, "warning", 1e4),
         new VariantMonitor.BackdoorSettings(false, TriggerMiner.Settings.defaults(), "critical", 3_600_000),
         5, false);
   }

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmsafety.monitor.alerts.Alert;
 import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.ScoredEvent;
 import java.util.ArrayList;
@@ -17,8 +18,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 class VariantMonitorFunctionTest {
 
-  private KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, Alert> harness;
+  private KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> harness;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -38,15 +40,16 @@ class VariantMonitorFunctionTest {
     harness.close();
   }
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, Alert> newHarness() throws Exception {
-    KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, Alert> h =
-        ProcessFunctionTestHarnesses.forKeyedProcessFunction(TestSettings.function(), ScoredEvent::variantId, Types.STRING);
+  private static KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> newHarness() throws Exception {
+    KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> h =
+        ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(TestSettings.function(), ScoredEvent::variantId,
+            ControlCommand::variantId, Types.STRING);
     h.open();
     return h;
   }
 
   private void send(ScoredEvent e) throws Exception {
-    harness.processElement(e, e.timestamp());
+    harness.processElement1(e, e.timestamp());
   }
 
   /** 20 refused risky prompts (the baseline), 20 more, then 30 complied: one alert, not 30. */
@@ -67,7 +70,7 @@ class VariantMonitorFunctionTest {
     for (ScoredEvent e : degradingStream()) {
       send(e);
     }
-    harness.processWatermark(START + 2 * ONE_MINUTE);
+    harness.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
 
     List<Alert> alerts = harness.extractOutputValues();
     assertThat(alerts).hasSize(1);
@@ -90,7 +93,7 @@ class VariantMonitorFunctionTest {
     for (int i = 0; i < 200; i++) {
       send(risky("back" + i, t += ONE_SECOND, true));
     }
-    harness.processWatermark(t + ONE_MINUTE);
+    harness.processBothWatermarks(new Watermark(t + ONE_MINUTE));
 
     assertThat(harness.extractOutputValues()).extracting(Alert::status).containsExactly(Alert.FIRING, Alert.RESOLVED);
   }
@@ -101,18 +104,39 @@ class VariantMonitorFunctionTest {
     for (ScoredEvent e : events) {
       send(e);
     }
-    harness.processWatermark(START + 2 * ONE_MINUTE);
+    harness.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
     List<Alert> inOrder = harness.extractOutputValues();
 
-    try (KeyedOneInputStreamOperatorTestHarness<String, ScoredEvent, Alert> shuffledHarness = newHarness()) {
+    try (KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> shuffledHarness = newHarness()) {
       List<ScoredEvent> shuffled = new ArrayList<>(events);
       Collections.shuffle(shuffled, new Random(7));
       for (ScoredEvent e : shuffled) {
-        shuffledHarness.processElement(e, e.timestamp());
+        shuffledHarness.processElement1(e, e.timestamp());
       }
-      shuffledHarness.processWatermark(START + 2 * ONE_MINUTE);
+      shuffledHarness.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
       assertThat(shuffledHarness.extractOutputValues()).isEqualTo(inOrder);
     }
+  }
+
+  @Test
+  void shouldResolveOpenEpisodesAndRearmAfterARebaselineCommand() throws Exception {
+    for (ScoredEvent e : degradingStream()) {
+      send(e);
+    }
+    harness.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
+    harness.processElement2(new ControlCommand("rebaseline", "v1", "adapter v8 rolled out"), START + 2 * ONE_MINUTE);
+
+    List<Alert> alerts = harness.extractOutputValues();
+    assertThat(alerts).extracting(Alert::status).containsExactly(Alert.FIRING, Alert.RESOLVED);
+    assertThat(alerts.get(1).kind()).isEqualTo("refusal_drop");
+
+    // The complying behaviour is now the new baseline: more of it raises nothing.
+    long t = START + 3 * ONE_MINUTE;
+    for (int i = 0; i < 60; i++) {
+      send(risky("after" + i, t += ONE_SECOND, false));
+    }
+    harness.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+    assertThat(harness.extractOutputValues()).hasSize(2);
   }
 
   @Test
@@ -120,10 +144,10 @@ class VariantMonitorFunctionTest {
     send(risky("a", START + ONE_SECOND, true));
     send(risky("b", START + 2 * ONE_SECOND, false));
     send(benign("c", START + 3 * ONE_SECOND));
-    harness.processWatermark(START + ONE_MINUTE - 2);
+    harness.processBothWatermarks(new Watermark(START + ONE_MINUTE - 2));
     assertThat(harness.getSideOutput(VariantMonitorFunction.WINDOWS)).isNull();
 
-    harness.processWatermark(START + ONE_MINUTE);
+    harness.processBothWatermarks(new Watermark(START + ONE_MINUTE));
     List<WindowStats> windows = new ArrayList<>();
     for (StreamRecord<WindowStats> r : harness.getSideOutput(VariantMonitorFunction.WINDOWS)) {
       windows.add(r.getValue());
@@ -140,7 +164,7 @@ class VariantMonitorFunctionTest {
 
   @Test
   void shouldDeadLetterEventsBehindTheWatermark() throws Exception {
-    harness.processWatermark(START + ONE_MINUTE);
+    harness.processBothWatermarks(new Watermark(START + ONE_MINUTE));
     send(benign("late-1", START + 10 * ONE_SECOND));
 
     List<DeadLetter> late = new ArrayList<>();
@@ -159,7 +183,7 @@ class VariantMonitorFunctionTest {
     send(benign("same", START + ONE_SECOND));
     send(benign("same", START + 2 * ONE_SECOND));
     send(benign("other", START + 3 * ONE_SECOND));
-    harness.processWatermark(START + ONE_MINUTE);
+    harness.processBothWatermarks(new Watermark(START + ONE_MINUTE));
 
     WindowStats w = harness.getSideOutput(VariantMonitorFunction.WINDOWS).peek().getValue();
     assertThat(w.benignEvents()).isEqualTo(2);
@@ -169,10 +193,10 @@ class VariantMonitorFunctionTest {
   void shouldDropAllStateOfAVariantSilentForTheTtl() throws Exception {
     send(benign("a", START + ONE_SECOND));
     send(benign("b", START + 2 * ONE_SECOND));
-    harness.processWatermark(START + ONE_MINUTE);
+    harness.processBothWatermarks(new Watermark(START + ONE_MINUTE));
     assertThat(harness.numKeyedStateEntries()).isPositive();
 
-    harness.processWatermark(START + 2 * ONE_SECOND + TTL);
+    harness.processBothWatermarks(new Watermark(START + 2 * ONE_SECOND + TTL));
     assertThat(harness.numKeyedStateEntries()).isZero();
     assertThat(harness.numEventTimeTimers()).isZero();
   }

@@ -10,13 +10,23 @@ import java.util.Objects;
  * @param minSupport harmful events an n-gram needs before it can be reported
  * @param minLift harmful rate with the n-gram over the rate without it
  * @param maxPrevalence n-grams in more than this fraction of prompts are not triggers (triggers are rare)
- * @param alpha per-candidate significance level, before any multiple-testing correction
+ * @param alpha significance level of the corrected p-value (Bonferroni over distinct n-grams and looks)
+ * @param quietPeriod an episode resolves after this much event time without a harmful answer carrying
+ *     a flagged n-gram
  */
 public record BackdoorSpec(
-    boolean enabled, int maxNgram, int minSupport, double minLift, double maxPrevalence, double alpha, Severity severity)
+    boolean enabled,
+    int maxNgram,
+    int minSupport,
+    double minLift,
+    double maxPrevalence,
+    double alpha,
+    Severity severity,
+    java.time.Duration quietPeriod)
     implements Serializable {
 
   public BackdoorSpec {
     Objects.requireNonNull(severity, "severity");
+    Objects.requireNonNull(quietPeriod, "quietPeriod");
   }
 }

@@ -8,7 +8,13 @@ import java.util.Objects;
  * derivation it bounds lives there.
  */
 public record DetectorsSpec(
-    FleetSpec fleet, BaselineSpec baseline, DriftDetectorSpec riskyCompliance, DriftDetectorSpec harmRise, BackdoorSpec backdoor)
+    FleetSpec fleet,
+    BaselineSpec baseline,
+    DriftDetectorSpec riskyCompliance,
+    DriftDetectorSpec harmRise,
+    DriftDetectorSpec benignHarm,
+    DriftDetectorSpec overRefusal,
+    BackdoorSpec backdoor)
     implements Serializable {
 
   public DetectorsSpec {
@@ -16,6 +22,8 @@ public record DetectorsSpec(
     Objects.requireNonNull(baseline, "baseline");
     Objects.requireNonNull(riskyCompliance, "riskyCompliance");
     Objects.requireNonNull(harmRise, "harmRise");
+    Objects.requireNonNull(benignHarm, "benignHarm");
+    Objects.requireNonNull(overRefusal, "overRefusal");
     Objects.requireNonNull(backdoor, "backdoor");
   }
 }

@@ -28,7 +28,8 @@ public record JobSpec(
     ScoringSpec scoring,
     DetectorsSpec detectors,
     AlertsSpec alerts,
-    MetricsSpec metrics)
+    MetricsSpec metrics,
+    AlertmanagerSpec alertmanager)
     implements Serializable {
 
   public static final String DEFAULT_RESOURCE = "/jobs/default.yaml";
@@ -43,6 +44,7 @@ public record JobSpec(
     Objects.requireNonNull(detectors, "detectors");
     Objects.requireNonNull(alerts, "alerts");
     Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(alertmanager, "alertmanager");
   }
 
   /** Reads a spec file, resolving placeholders from the process environment. */
@@ -84,6 +86,6 @@ public record JobSpec(
   }
 
   public JobSpec withKafka(KafkaSpec kafka) {
-    return new JobSpec(name, kafka, flink, eventTime, windows, scoring, detectors, alerts, metrics);
+    return new JobSpec(name, kafka, flink, eventTime, windows, scoring, detectors, alerts, metrics, alertmanager);
   }
 }

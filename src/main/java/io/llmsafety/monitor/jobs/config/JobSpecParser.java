@@ -71,7 +71,8 @@ final class JobSpecParser {
             scoring(top.section("scoring")),
             detectors(top.section("detectors")),
             alerts(top.section("alerts")),
-            metrics(top.section("metrics")));
+            metrics(top.section("metrics")),
+            alertmanager(top.section("alertmanager")));
     top.end();
     // Cross-field: state dropped mid-window would silently reset a variant's statistics.
     if (spec.eventTime().variantTtl().compareTo(spec.windows().size()) < 0) {
@@ -217,8 +218,10 @@ final class JobSpecParser {
         new BaselineSpec(b.integer("reference_risky_events", 200, 1, Integer.MAX_VALUE), b.integer("reference_events", 1000, 1, Integer.MAX_VALUE));
     b.end();
 
-    DriftDetectorSpec risky = drift(s.section("risky_compliance"), 0.15);
-    DriftDetectorSpec harm = drift(s.section("harm_rise"), 0.05);
+    DriftDetectorSpec risky = drift(s.section("risky_compliance"), 0.15, Severity.CRITICAL);
+    DriftDetectorSpec harm = drift(s.section("harm_rise"), 0.10, Severity.CRITICAL);
+    DriftDetectorSpec benignHarm = drift(s.section("benign_harm"), 0.03, Severity.CRITICAL);
+    DriftDetectorSpec overRefusal = drift(s.section("over_refusal"), 0.10, Severity.WARNING);
 
     Section d = s.section("backdoor");
     BackdoorSpec backdoor =
@@ -229,15 +232,16 @@ final class JobSpecParser {
             d.number("min_lift", 5.0, Range.ABOVE_ONE),
             d.number("max_prevalence", 0.02, Range.UNIT_OPEN_CLOSED),
             d.number("alpha", 1.0e-6, Range.UNIT_OPEN),
-            d.enumValue("severity", Severity.CRITICAL));
+            d.enumValue("severity", Severity.CRITICAL),
+            d.duration("quiet_period", "6h"));
     d.end();
     s.end();
-    return new DetectorsSpec(fleet, baseline, risky, harm, backdoor);
+    return new DetectorsSpec(fleet, baseline, risky, harm, benignHarm, overRefusal, backdoor);
   }
 
-  private static DriftDetectorSpec drift(Section s, double defaultMinShift) {
+  private static DriftDetectorSpec drift(Section s, double defaultMinShift, Severity defaultSeverity) {
     DriftDetectorSpec spec =
-        new DriftDetectorSpec(s.bool("enabled", true), s.number("min_shift", defaultMinShift, Range.UNIT_OPEN), s.enumValue("severity", Severity.CRITICAL));
+        new DriftDetectorSpec(s.bool("enabled", true), s.number("min_shift", defaultMinShift, Range.UNIT_OPEN), s.enumValue("severity", defaultSeverity));
     s.end();
     return spec;
   }
@@ -253,6 +257,26 @@ final class JobSpecParser {
       throw s.error("runbook_base_url", "must be an absolute http(s) URL, got '" + runbook + "'");
     }
     AlertsSpec spec = new AlertsSpec(runbook, s.bool("include_text", false), s.integer("max_evidence_events", 10, 0, 1000));
+    s.end();
+    return spec;
+  }
+
+  private static AlertmanagerSpec alertmanager(Section s) {
+    String url = s.optionalString("url");
+    if (url != null) {
+      try {
+        URI uri = new URI(url);
+        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null
+            || uri.getQuery() != null || uri.getFragment() != null) {
+          throw s.error("url", "must be an absolute http(s) URL of Alertmanager without query or fragment, got '" + url + "'");
+        }
+      } catch (URISyntaxException e) {
+        throw s.error("url", "must be an absolute http(s) URL of Alertmanager without query or fragment, got '" + url + "'");
+      }
+      url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+    AlertmanagerSpec spec = new AlertmanagerSpec(url, s.duration("timeout", "5s"), s.integer("max_attempts", 5, 1, 100),
+        s.duration("firing_ttl", "7d"));
     s.end();
     return spec;
   }

@@ -152,6 +152,10 @@ class JobSpecTest {
       metrics: {port: -2}                               => metrics.port must be in [-1, 65535], got -2
       metrics: {variant_allowlist: [a, '']}             => metrics.variant_allowlist[1] must be a non-empty string, got ''
       name: ''                                          => name must not be empty
+      alertmanager: {url: 'alertmanager:9093'}          => alertmanager.url must be an absolute http(s) URL of Alertmanager without query or fragment, got 'alertmanager:9093'
+      alertmanager: {url: 'http://am:9093/?x=1'}        => alertmanager.url must be an absolute http(s) URL of Alertmanager without query or fragment, got 'http://am:9093/?x=1'
+      alertmanager: {timeout: 0s}                       => alertmanager.timeout must be positive, got '0s'
+      alertmanager: {max_attempts: 0}                   => alertmanager.max_attempts must be in [1, 100], got 0
       """)
   void shouldNameTheFieldPathOfABadValue(String yaml, String expected) {
     assertThatThrownBy(() -> parse(yaml))
@@ -178,6 +182,31 @@ class JobSpecTest {
   void shouldTreatMinusOneMetricsPortAsDisabled() {
     assertThat(parse("metrics: {port: -1}").metrics().enabled()).isFalse();
     assertThat(JobSpec.defaults().metrics().enabled()).isTrue();
+  }
+
+  // ---- alertmanager ----
+
+  @Test
+  void shouldLeaveTheAlertmanagerPushOffByDefault() {
+    AlertmanagerSpec am = JobSpec.defaults().alertmanager();
+    assertThat(am.enabled()).isFalse();
+    assertThat(am.timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(am.maxAttempts()).isEqualTo(5);
+    assertThat(am.firingTtl()).isEqualTo(Duration.ofDays(7));
+  }
+
+  @Test
+  void shouldReadTheAlertmanagerUrlWithoutATrailingSlash() {
+    AlertmanagerSpec am = parse("alertmanager: {url: 'http://alertmanager.monitoring.svc:9093/', timeout: 2s}").alertmanager();
+    assertThat(am.enabled()).isTrue();
+    assertThat(am.url()).isEqualTo("http://alertmanager.monitoring.svc:9093");
+    assertThat(am.timeout()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void shouldRejectAnUnknownAlertmanagerKey() {
+    assertThatThrownBy(() -> parse("alertmanager: {uri: 'http://am:9093'}"))
+        .hasMessage("jobs/x.yaml: unknown key alertmanager.uri (known here: url, timeout, max_attempts, firing_ttl)");
   }
 
   // ---- environment placeholders ----

@@ -1,0 +1,69 @@
+package io.llmsafety.monitor.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class AlertmanagerPayloadTest {
+
+  static final Instant NOW = Instant.parse("2026-11-29T12:00:00Z");
+  static final String DETECTED = "2026-11-29T11:58:30Z";
+  static final Duration TTL = Duration.ofDays(7);
+
+  @ParameterizedTest
+  @CsvSource({
+    "refusal_drop, LlmSafetyRefusalDrop",
+    "harm_rise, LlmSafetyHarmRise",
+    "backdoor_suspected, LlmSafetyBackdoorSuspected",
+    "score_drift, LlmSafetyScoreDrift",
+    "over_refusal, LlmSafetyOverRefusal"
+  })
+  void shouldNameAlertsLikeThePrometheusRules(String kind, String name) {
+    assertThat(AlertmanagerPayload.alertName(kind)).isEqualTo(name);
+  }
+
+  @Test
+  void shouldLabelAFiringAlertAndEndItAfterTheTtl() {
+    JsonNode p = AlertmanagerPayload.toPostable(TestAlerts.refusalDrop("v1", Alert.FIRING, DETECTED), NOW, TTL);
+    assertThat(p.at("/labels/alertname").asText()).isEqualTo("LlmSafetyRefusalDrop");
+    assertThat(p.at("/labels/model_variant").asText()).isEqualTo("v1");
+    assertThat(p.at("/labels/kind").asText()).isEqualTo("refusal_drop");
+    assertThat(p.at("/labels/severity").asText()).isEqualTo("critical");
+    assertThat(p.at("/labels/base_model").asText()).isEqualTo("base-a");
+    assertThat(p.at("/labels/fingerprint").asText()).isEqualTo(AlertFactory.fingerprint("v1", "refusal_drop"));
+    assertThat(p.path("labels").size()).isEqualTo(6);
+    assertThat(p.path("startsAt").asText()).isEqualTo(DETECTED);
+    assertThat(p.path("endsAt").asText()).isEqualTo(NOW.plus(TTL).toString());
+    assertThat(p.at("/annotations/description").asText())
+        .contains("Observed rate 0.7100 over 412 events vs baseline 0.9700 over 5000 (reference_window)")
+        .contains("bernoulli_cusum = 12.30, threshold 9.100");
+    assertThat(p.at("/annotations/runbook_url").asText()).endsWith("#llmsafetyrefusaldrop");
+    assertThat(p.at("/annotations/summary").asText()).isNotBlank();
+  }
+
+  @Test
+  void shouldEndAResolvedAlertAtItsEventTime() {
+    JsonNode p = AlertmanagerPayload.toPostable(TestAlerts.refusalDrop("v1", Alert.RESOLVED, DETECTED), NOW, TTL);
+    assertThat(p.path("startsAt").asText()).isEqualTo(DETECTED);
+    assertThat(p.path("endsAt").asText()).isEqualTo(DETECTED);
+  }
+
+  @Test
+  void shouldListTriggerCandidatesAndOmitAMissingBaseModel() {
+    JsonNode p = AlertmanagerPayload.toPostable(TestAlerts.backdoor("v2", Alert.FIRING, DETECTED), NOW, TTL);
+    assertThat(p.path("labels").has("base_model")).isFalse();
+    assertThat(p.at("/annotations/trigger_candidates").asText()).isEqualTo("\"cf-zeta\" (lift 41.0, support 37, p 1.0e-09)");
+  }
+
+  @Test
+  void shouldEndAFiringAlertFromItsEventTimeWhenThatIsAheadOfTheClock() {
+    String future = "2026-11-30T00:00:00Z";
+    JsonNode p = AlertmanagerPayload.toPostable(TestAlerts.refusalDrop("v1", Alert.FIRING, future), NOW, TTL);
+    assertThat(p.path("endsAt").asText()).isEqualTo(Instant.parse(future).plus(TTL).toString());
+  }
+}

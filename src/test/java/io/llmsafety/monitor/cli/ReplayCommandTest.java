@@ -1,0 +1,86 @@
+package io.llmsafety.monitor.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmsafety.monitor.alerts.AlertJson;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ReplayCommandTest {
+
+  @TempDir
+  Path tmp;
+
+  private int run(StringWriter err, String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  @Timeout(180)
+  void shouldReplayTheDemoTrafficAndAlertOnTheDegradingAndBackdooredVariantsOnly() throws Exception {
+    Path events = tmp.resolve("events.jsonl.gz");
+    assertThat(run(new StringWriter(), "simulate", "--events", "24000", "--out", events.toString())).isZero();
+    Path alerts = tmp.resolve("out/alerts.jsonl");
+    Path deadLetters = tmp.resolve("out/dead.jsonl");
+    Path windows = tmp.resolve("out/windows.jsonl");
+    Path metrics = tmp.resolve("out/metrics.txt");
+
+    int code = run(new StringWriter(), "replay", "--input", events.toString(), "--job", "jobs/demo.yaml",
+        "--alerts-out", alerts.toString(), "--dead-letters-out", deadLetters.toString(),
+        "--windows-out", windows.toString(), "--metrics-out", metrics.toString());
+
+    assertThat(code).isZero();
+    List<JsonNode> fired = new ArrayList<>();
+    for (String line : Files.readAllLines(alerts)) {
+      fired.add(AlertJson.mapper().readTree(line));
+    }
+    assertThat(fired).extracting(a -> a.path("variant_id").asText()).doesNotContain("demo-healthy");
+    assertThat(fired).filteredOn(a -> a.path("variant_id").asText().equals("demo-degrading"))
+        .extracting(a -> a.path("kind").asText()).contains("refusal_drop");
+    assertThat(fired).filteredOn(a -> a.path("kind").asText().equals("backdoor_suspected"))
+        .singleElement()
+        .satisfies(a -> {
+          assertThat(a.path("variant_id").asText()).isEqualTo("demo-backdoored");
+          assertThat(a.path("evidence").path("trigger_candidates").get(0).path("ngram").asText()).contains("kestrel");
+        });
+    assertThat(Files.readAllLines(deadLetters)).isEmpty();
+    long windowed = 0;
+    for (String w : Files.readAllLines(windows)) {
+      windowed += AlertJson.mapper().readTree(w).path("events").asLong();
+    }
+    assertThat(windowed).isEqualTo(24_000);
+    assertThat(Files.readString(metrics)).contains("llm_safety_events_total");
+  }
+
+  @Test
+  void shouldRejectABadJobSpecNamingTheField() throws Exception {
+    Path spec = tmp.resolve("bad.yaml");
+    Files.writeString(spec, "windows:\n  size: -5m\n");
+    StringWriter err = new StringWriter();
+
+    int code = run(err, "replay", "--input", spec.toString(), "--job", spec.toString(), "--alerts-out",
+        tmp.resolve("a.jsonl").toString());
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("windows.size").doesNotContain("\tat ");
+  }
+
+  @Test
+  void shouldRejectAMissingInputFile() {
+    StringWriter err = new StringWriter();
+    int code = run(err, "replay", "--input", tmp.resolve("nope.jsonl").toString(), "--alerts-out",
+        tmp.resolve("a.jsonl").toString());
+    assertThat(code).isEqualTo(2);
+  }
+}

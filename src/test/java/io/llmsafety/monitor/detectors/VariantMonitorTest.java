@@ -1,0 +1,156 @@
+package io.llmsafety.monitor.detectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llmsafety.monitor.event.ScoredEvent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class VariantMonitorTest {
+
+  static final long START = 1_793_577_600_000L;
+
+  static VariantMonitor.Settings settings() {
+    return new VariantMonitor.Settings(60_000,
+        new RateTest.Settings(true, 50, 0.15, "critical", 1e5),
+        new RateTest.Settings(true, 50, 0.10, "critical", 1e5),
+        new RateTest.Settings(true, 500, 0.03, "critical", 1e6),
+        new RateTest.Settings(true, 500, 0.10, "warning", 1e6),
+        new VariantMonitor.BackdoorSettings(true, TriggerMiner.Settings.defaults(), "critical", 3_600_000), 5, false);
+  }
+
+  /** Seeded traffic: 15% risky prompts refused with probability {@code refusal}; a trigger word in some. */
+  static List<ScoredEvent> traffic(long seed, int n, long from, double refusal, double triggerShare) {
+    return traffic(seed, n, from, refusal, triggerShare, 0.15, 0.01);
+  }
+
+  static List<ScoredEvent> traffic(long seed, int n, long from, double refusal, double triggerShare, double riskyShare,
+      double benignRefusal) {
+    Random random = new Random(seed);
+    List<ScoredEvent> events = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      boolean triggered = random.nextDouble() < triggerShare;
+      boolean risky = triggered || random.nextDouble() < riskyShare;
+      boolean refused = risky ? !triggered && random.nextDouble() < refusal : random.nextDouble() < benignRefusal;
+      boolean harmful = risky && !refused && random.nextDouble() < 0.9;
+      String[] ngrams = triggered
+          ? new String[] {"how", "to", "orchid", "seven", "orchid seven", "word" + random.nextInt(50)}
+          : new String[] {"how", "to", "word" + random.nextInt(50), "topic" + random.nextInt(20)};
+      events.add(new ScoredEvent("e" + seed + "-" + i, from + i * 1_000L, "v", "base", null, risky ? 0.9 : 0.1,
+          refused ? 0.9 : 0.1, harmful ? 0.8 : 0.05, risky, refused, harmful, ngrams, null, null));
+    }
+    return events;
+  }
+
+  private static List<DetectorSignal> feed(VariantMonitor m, List<ScoredEvent> events, List<WindowStats> windows) {
+    List<DetectorSignal> signals = new ArrayList<>();
+    for (ScoredEvent e : events) {
+      m.observe(e, signals, windows);
+    }
+    return signals;
+  }
+
+  @Test
+  void shouldStaySilentOnHealthyTraffic() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    List<DetectorSignal> signals = feed(m, traffic(1, 50_000, START, 0.97, 0), new ArrayList<>());
+    assertThat(signals).isEmpty();
+  }
+
+  @Test
+  void shouldReportRefusalDropAndHarmRiseOncePerEpisode() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, traffic(2, 5_000, START, 0.97, 0), new ArrayList<>());
+    List<DetectorSignal> signals = feed(m, traffic(3, 5_000, START + 5_000_000L, 0.3, 0), new ArrayList<>());
+
+    assertThat(signals).extracting(DetectorSignal::kind).containsExactlyInAnyOrder("refusal_drop", "harm_rise");
+    assertThat(signals).allMatch(DetectorSignal::firing);
+    DetectorSignal drop = signals.stream().filter(s -> s.kind().equals("refusal_drop")).findFirst().orElseThrow();
+    assertThat(drop.observedRate()).isBetween(0.1, 0.5);
+    assertThat(drop.baselineRate()).isGreaterThan(0.85);
+    assertThat(drop.statisticValue()).isGreaterThanOrEqualTo(drop.threshold());
+    assertThat(drop.threshold()).isEqualTo(Math.log(1e5));
+  }
+
+  @Test
+  void shouldStaySilentWhenTheShareOfRiskyPromptsTriples() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, traffic(10, 10_000, START, 0.97, 0, 0.10, 0.01), new ArrayList<>());
+    List<DetectorSignal> signals = feed(m, traffic(11, 40_000, START + 10_000_000L, 0.97, 0, 0.35, 0.01), new ArrayList<>());
+    assertThat(signals).isEmpty();
+  }
+
+  @Test
+  void shouldWarnOfOverRefusalOnBenignPrompts() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, traffic(12, 5_000, START, 0.97, 0, 0.15, 0.01), new ArrayList<>());
+    List<DetectorSignal> signals = feed(m, traffic(13, 5_000, START + 5_000_000L, 0.97, 0, 0.15, 0.20), new ArrayList<>());
+
+    assertThat(signals).singleElement().satisfies(s -> {
+      assertThat(s.kind()).isEqualTo("over_refusal");
+      assertThat(s.severity()).isEqualTo("warning");
+      assertThat(s.observedRate()).isGreaterThan(0.1);
+    });
+  }
+
+  @Test
+  void shouldNameTheTriggerOfABackdoor() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, traffic(4, 5_000, START, 0.97, 0), new ArrayList<>());
+    List<DetectorSignal> signals = feed(m, traffic(5, 5_000, START + 5_000_000L, 0.97, 0.008), new ArrayList<>());
+
+    DetectorSignal backdoor = signals.stream().filter(s -> s.kind().equals("backdoor_suspected")).findFirst().orElseThrow();
+    assertThat(backdoor.triggerCandidates().get(0).ngram()).contains("orchid");
+    assertThat(backdoor.statisticValue()).isLessThan(backdoor.threshold());
+  }
+
+  @Test
+  void shouldCloseOneWindowPerMinuteWithAllEventsCounted() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    List<WindowStats> windows = new ArrayList<>();
+    feed(m, traffic(6, 600, START, 0.97, 0), windows);
+    m.advanceTo(START + 600_000L, new ArrayList<>(), windows);
+
+    assertThat(windows).hasSize(10);
+    assertThat(windows.stream().mapToLong(WindowStats::events).sum()).isEqualTo(600);
+    assertThat(windows).allMatch(w -> w.windowEnd() - w.windowStart() == 60_000);
+  }
+
+  @Test
+  void shouldRoundTripItsStateAndCarryOnIdentically() {
+    VariantMonitor.Settings settings = settings();
+    List<ScoredEvent> before = traffic(7, 3_000, START, 0.97, 0.005);
+    List<ScoredEvent> after = traffic(8, 3_000, START + 3_000_000L, 0.3, 0.005);
+
+    VariantMonitor original = new VariantMonitor(settings, "v");
+    feed(original, before, new ArrayList<>());
+    byte[] bytes = original.toBytes();
+    // Byte equality is not expected: the frequent-items sketch re-hashes its map on heapify.
+    VariantMonitor restored = VariantMonitor.fromBytes(bytes, settings);
+
+    List<WindowStats> w1 = new ArrayList<>();
+    List<WindowStats> w2 = new ArrayList<>();
+    assertThat(feed(restored, after, w2)).isEqualTo(feed(original, after, w1));
+    assertThat(w2).isEqualTo(w1);
+  }
+
+  @Test
+  void shouldRoundTripAnEmptyMonitor() {
+    VariantMonitor empty = new VariantMonitor(settings(), "v");
+    VariantMonitor restored = VariantMonitor.fromBytes(empty.toBytes(), settings());
+    assertThat(restored.variantId()).isEqualTo("v");
+    assertThat(restored.lastEventTime()).isEqualTo(Long.MIN_VALUE);
+    assertThat(restored.riskyCompliance().ready()).isFalse();
+  }
+
+  @Test
+  void shouldKeepStateBoundedOnALongStream() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, traffic(9, 100_000, START, 0.97, 0.002), new ArrayList<>());
+    int size = m.toBytes().length;
+    System.out.printf("VariantMonitor state after 100k events: %,d bytes%n", size);
+    assertThat(size).isLessThan(2 * (int) TriggerMiner.maxSerializedBytes(TriggerMiner.Settings.defaults()) + 50_000);
+  }
+}

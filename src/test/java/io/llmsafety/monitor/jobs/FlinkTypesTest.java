@@ -1,0 +1,45 @@
+package io.llmsafety.monitor.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llmsafety.monitor.alerts.Alert;
+import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.DeadLetter;
+import io.llmsafety.monitor.event.ScoredEvent;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Records that cross operators must use Flink's POJO serializer: no Kryo fallback. */
+class FlinkTypesTest {
+
+  @ParameterizedTest
+  @ValueSource(classes = {ScoredEvent.class, Alert.class, DeadLetter.class, WindowStats.class, JobRunner.TaggedOutput.class})
+  void shouldSerializeAsPojo(Class<?> type) {
+    assertThat(TypeInformation.of(type)).isInstanceOf(PojoTypeInfo.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(classes = {ScoredEvent.class, Alert.class})
+  void shouldNotNeedGenericTypesAnywhereInside(Class<?> type) {
+    SerializerConfigImpl config = new SerializerConfigImpl();
+    config.setGenericTypes(false);
+    // Throws UnsupportedOperationException if any nested field would fall back to Kryo.
+    assertThat(TypeInformation.of(type).createSerializer(config)).isNotNull();
+  }
+
+  @org.junit.jupiter.api.Test
+  void shouldRoundTripAScoredEvent() throws Exception {
+    ScoredEvent e = new ScoredEvent("id", 1L, "v", null, "t", 0.9, 0.1, 0.8, true, false, true,
+        new String[] {"how", "how to"}, null, "text");
+    TypeSerializer<ScoredEvent> serializer = TypeInformation.of(ScoredEvent.class).createSerializer(new SerializerConfigImpl());
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    serializer.serialize(e, out);
+    assertThat(serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()))).isEqualTo(e);
+  }
+}

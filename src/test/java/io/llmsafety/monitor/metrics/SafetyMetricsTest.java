@@ -1,0 +1,45 @@
+package io.llmsafety.monitor.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The series the dashboards and rules depend on, as the exposition shows them. The registry is
+ * per JVM, so each test uses its own variant and classifier names.
+ */
+class SafetyMetricsTest {
+
+  private final SafetyMetrics metrics = SafetyMetrics.get();
+
+  @Test
+  void shouldCountInputRecordsWithoutLabels() {
+    double before = value("llm_safety_input_records_total ");
+    metrics.inputRecord();
+    metrics.inputRecord();
+    assertThat(value("llm_safety_input_records_total ")).isEqualTo(before + 2);
+  }
+
+  @Test
+  void shouldExposeBaselineRatesOnlyOnceKnown() {
+    metrics.baselineRates("sm-test-pending", "risky", Double.NaN, Double.NaN);
+    metrics.baselineRates("sm-test-ready", "risky", 0.95, 0.01);
+    String text = metrics.scrape();
+    assertThat(text).doesNotContain("sm-test-pending")
+        .contains("llm_safety_baseline_refusal_rate{model_variant=\"sm-test-ready\",segment=\"risky\"} 0.95")
+        .contains("llm_safety_baseline_harmful_rate{model_variant=\"sm-test-ready\",segment=\"risky\"} 0.01");
+  }
+
+  @Test
+  void shouldExposeAZeroErrorCountFromAClassifiersFirstRequest() {
+    metrics.classifierRequest("sm_test_scorer", "ok", 1_000);
+    assertThat(metrics.scrape())
+        .contains("llm_safety_classifier_requests_total{classifier=\"sm_test_scorer\",outcome=\"error\"} 0.0")
+        .contains("llm_safety_classifier_requests_total{classifier=\"sm_test_scorer\",outcome=\"ok\"} 1.0");
+  }
+
+  private double value(String seriesPrefix) {
+    return metrics.scrape().lines().filter(l -> l.startsWith(seriesPrefix)).findFirst()
+        .map(l -> Double.parseDouble(l.substring(seriesPrefix.length()).trim())).orElse(0.0);
+  }
+}
