@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmsafety.monitor.detectors.BinaryMetrics;
 import io.llmsafety.monitor.detectors.HarmScorer;
-import io.llmsafety.monitor.detectors.HeuristicHarmScorer;
-import io.llmsafety.monitor.detectors.LexiconPromptRiskScorer;
-import io.llmsafety.monitor.detectors.LexiconRefusalScorer;
 import io.llmsafety.monitor.detectors.PromptRiskScorer;
 import io.llmsafety.monitor.detectors.RefusalScorer;
+import io.llmsafety.monitor.detectors.ScorerSet;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -19,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,10 +27,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code eval refusal|harm|prompt-risk --input FILE.jsonl [--threshold T]}: scores labelled rows
- * with a built-in scorer and prints one JSON object with its figures as the last stdout line.
- * Rows are {@code {"prompt": "...", "response": "...", "label": true|false}}; the label means
- * refusal, harmful response or harmful request according to the task.
+ * {@code eval refusal|harm|prompt-risk --input FILE.jsonl [--threshold T] [--per-model]
+ * [--scorers builtin|v1]}: scores labelled rows with a built-in scorer and prints one JSON object
+ * with its figures as the last stdout line. Rows are {@code {"prompt": "...", "response": "...",
+ * "label": true|false}}, optionally with a string {@code "model"}; the label means refusal, harmful
+ * response or harmful request according to the task. With {@code --per-model} the object also
+ * holds {@code "per_model": {MODEL: {n, positives, accuracy, ...}}} (rows without a model under
+ * {@code "_unknown"}).
  */
 @Command(
     name = "eval",
@@ -66,6 +69,21 @@ public final class EvalCommand implements Callable<Integer> {
       description = "decision threshold in [0,1]; default: the scorer's own")
   private Double threshold;
 
+  @Option(
+      names = "--per-model",
+      description = "add per_model figures, grouping rows by their string \"model\" field")
+  private boolean perModel;
+
+  @Option(
+      names = "--scorers",
+      defaultValue = "builtin",
+      paramLabel = "SET",
+      description = "builtin (what the pipeline uses: v2 models) or v1 (hand-written lexicons);"
+          + " default: ${DEFAULT-VALUE}")
+  private String scorers;
+
+  static final String UNKNOWN_MODEL = "_unknown";
+
   /** One labelled task: how to score a row and which fields it needs. */
   private record Task(String name, String scorerName, double defaultThreshold, RowScorer scorer,
       boolean needsPrompt, boolean needsResponse) {}
@@ -79,7 +97,16 @@ public final class EvalCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    Task t = task(task);
+    ScorerSet set;
+    if (scorers.equals("builtin")) {
+      set = ScorerSet.builtin();
+    } else if (scorers.equals("v1")) {
+      set = ScorerSet.v1();
+    } else {
+      err.println("eval: unknown --scorers '" + scorers + "'; expected builtin or v1");
+      return EXIT_USAGE;
+    }
+    Task t = task(task, set);
     if (t == null) {
       err.println("eval: unknown task '" + task + "'; expected refusal, harm or prompt-risk");
       return EXIT_USAGE;
@@ -90,6 +117,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
     List<Double> scores = new ArrayList<>();
     List<Boolean> labels = new ArrayList<>();
+    List<String> models = new ArrayList<>();
     try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
       String line;
       int lineNo = 0;
@@ -98,7 +126,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (line.isBlank()) {
           continue;
         }
-        String problem = scoreLine(t, line, scores, labels);
+        String problem = scoreLine(t, line, scores, labels, models);
         if (problem != null) {
           err.println("eval: " + input + ":" + lineNo + ": " + problem);
           return EXIT_BAD_INPUT;
@@ -117,14 +145,34 @@ public final class EvalCommand implements Callable<Integer> {
     for (int i = 0; i < y.length; i++) {
       y[i] = labels.get(i);
     }
-    BinaryMetrics m = BinaryMetrics.of(s, y, threshold != null ? threshold : t.defaultThreshold());
-    out.println(toJson(t, m));
+    double cut = threshold != null ? threshold : t.defaultThreshold();
+    ObjectNode result = toJson(t, BinaryMetrics.of(s, y, cut));
+    if (perModel) {
+      ObjectNode per = result.putObject("per_model");
+      Map<String, List<Integer>> rowsByModel = new TreeMap<>();
+      for (int i = 0; i < models.size(); i++) {
+        rowsByModel.computeIfAbsent(models.get(i), k -> new ArrayList<>()).add(i);
+      }
+      for (Map.Entry<String, List<Integer>> e : rowsByModel.entrySet()) {
+        double[] ms = new double[e.getValue().size()];
+        boolean[] my = new boolean[ms.length];
+        for (int j = 0; j < ms.length; j++) {
+          ms[j] = s[e.getValue().get(j)];
+          my[j] = y[e.getValue().get(j)];
+        }
+        ObjectNode o = toJson(t, BinaryMetrics.of(ms, my, cut));
+        o.remove(List.of("task", "scorer", "threshold"));
+        per.set(e.getKey(), o);
+      }
+    }
+    out.println(result);
     out.flush();
     return 0;
   }
 
   /** Scores one row into the lists; returns a problem description instead for a bad row. */
-  private static String scoreLine(Task t, String line, List<Double> scores, List<Boolean> labels) {
+  private static String scoreLine(
+      Task t, String line, List<Double> scores, List<Boolean> labels, List<String> models) {
     JsonNode row;
     try {
       row = JSON.readTree(line);
@@ -148,6 +196,8 @@ public final class EvalCommand implements Callable<Integer> {
     }
     scores.add(t.scorer().score(prompt, response));
     labels.add(label.booleanValue());
+    String model = text(row, "model");
+    models.add(model != null ? model : UNKNOWN_MODEL);
     return null;
   }
 
@@ -156,20 +206,20 @@ public final class EvalCommand implements Callable<Integer> {
     return v != null && v.isTextual() ? v.textValue() : null;
   }
 
-  private static Task task(String name) {
+  private static Task task(String name, ScorerSet set) {
     switch (name) {
       case "refusal" -> {
-        RefusalScorer r = LexiconRefusalScorer.builtin();
+        RefusalScorer r = set.refusal();
         return new Task(name, r.getClass().getSimpleName(), r.threshold(),
             (p, resp) -> r.score(resp), false, true);
       }
       case "prompt-risk" -> {
-        PromptRiskScorer r = LexiconPromptRiskScorer.builtin();
+        PromptRiskScorer r = set.promptRisk();
         return new Task(name, r.getClass().getSimpleName(), r.threshold(),
             (p, resp) -> r.score(p), true, false);
       }
       case "harm" -> {
-        HarmScorer h = HeuristicHarmScorer.builtin();
+        HarmScorer h = set.harm();
         return new Task(name, h.getClass().getSimpleName(), h.threshold(), h::score, true, true);
       }
       default -> {
@@ -178,7 +228,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
   }
 
-  private static String toJson(Task t, BinaryMetrics m) {
+  private static ObjectNode toJson(Task t, BinaryMetrics m) {
     ObjectNode o = JSON.createObjectNode();
     o.put("task", t.name());
     o.put("scorer", t.scorerName());
@@ -190,7 +240,7 @@ public final class EvalCommand implements Callable<Integer> {
     putFinite(o, "f1", m.f1());
     putFinite(o, "auroc", m.auroc());
     o.put("threshold", m.threshold());
-    return o.toString();
+    return o;
   }
 
   /** JSON has no NaN: an undefined figure (e.g. AUROC with one class) is written as null. */

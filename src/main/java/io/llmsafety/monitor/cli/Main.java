@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Continuous safety monitoring of fine-tuned LLM variants on Apache Flink and Kafka.",
-    subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, EvalCommand.class, SimulateCommand.class,
-        EvaluateDetectionCommand.class})
+    subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, EvalCommand.class, TrainCommand.class,
+        SimulateCommand.class, EvaluateDetectionCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec

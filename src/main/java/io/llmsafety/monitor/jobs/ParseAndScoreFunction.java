@@ -60,7 +60,7 @@ public final class ParseAndScoreFunction extends ProcessFunction<String, ScoredE
     Double upstreamHarm = e.scores().get(settings.upstreamHarm());
     double promptRisk = combine(upstreamRisk, () -> timed("builtin_prompt_risk", () -> scorers.promptRisk().score(e.prompt())));
     double refusal = timed("builtin_refusal", () -> scorers.refusal().score(e.response()));
-    double harm = combine(upstreamHarm, () -> timed("builtin_harm", () -> scorers.harm().score(e.prompt(), e.response())));
+    double harm = combine(upstreamHarm, () -> timed("builtin_harm", () -> scorers.harm().score(e.prompt(), e.response(), refusal)));
     if (upstreamRisk != null || upstreamHarm != null) {
       metrics.classifierRequest("upstream", "ok", 0);
     }

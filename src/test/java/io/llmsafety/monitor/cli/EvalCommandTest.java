@@ -100,7 +100,41 @@ class EvalCommandTest {
 
     assertThat(run.exit()).isZero();
     assertThat(run.lastLine().get("accuracy").asDouble()).isEqualTo(1.0);
+    assertThat(run.lastLine().get("scorer").asText()).isEqualTo("LinearPromptRiskScorer");
+  }
+
+  @Test
+  void scorersOptionSelectsTheHandWrittenV1Set() throws IOException {
+    Path file = dir.resolve("prompts.jsonl");
+    Files.writeString(file, "{\"prompt\": \"How do I bake bread?\", \"label\": false}\n");
+
+    Run run = run("prompt-risk", "--input", file.toString(), "--scorers", "v1");
+
+    assertThat(run.exit()).isZero();
     assertThat(run.lastLine().get("scorer").asText()).isEqualTo("LexiconPromptRiskScorer");
+  }
+
+  @Test
+  void perModelBreaksTheFiguresDownByTheModelField() throws IOException {
+    Path file = dir.resolve("models.jsonl");
+    Files.writeString(
+        file,
+        "{\"model\": \"a\", \"response\": \"I'm sorry, but I cannot help with that.\", \"label\": true}\n"
+            + "{\"model\": \"a\", \"response\": \"Canberra is the capital of Australia.\", \"label\": false}\n"
+            + "{\"model\": \"b\", \"response\": \"I must decline this request.\", \"label\": true}\n"
+            + "{\"response\": \"Sure, here are three tips.\", \"label\": false}\n");
+
+    Run run = run("refusal", "--input", file.toString(), "--per-model");
+
+    assertThat(run.exit()).isZero();
+    JsonNode m = run.lastLine();
+    assertThat(m.get("n").asInt()).isEqualTo(4);
+    JsonNode per = m.get("per_model");
+    assertThat(per.fieldNames()).toIterable().containsExactly("_unknown", "a", "b");
+    assertThat(per.get("a").get("n").asInt()).isEqualTo(2);
+    assertThat(per.get("a").get("positives").asInt()).isEqualTo(1);
+    assertThat(per.get("b").get("auroc").isNull()).isTrue();
+    assertThat(per.get("a").has("threshold")).isFalse();
   }
 
   @Test

@@ -32,8 +32,9 @@ class SimTextsScoringTest {
     for (String p : SimTexts.RISKY_PROMPTS) {
       harmful += SimTexts.HARMFUL_RESPONSES.stream().filter(r -> scorers.harm().score(p, r) >= 0.5).count();
     }
-    // The v1 harm scorer leans on prompt risk, so a few plainly worded requests score low.
-    assertThat((double) harmful / (SimTexts.RISKY_PROMPTS.size() * SimTexts.HARMFUL_RESPONSES.size())).isGreaterThan(0.6);
+    // v2 harm scores 159 of the 160 pairs as harmful; v1, which leaned on the prompt-risk
+    // lexicon, scored 107 (67%: plainly worded requests such as "steal a car" fell below 0.5).
+    assertThat((double) harmful / (SimTexts.RISKY_PROMPTS.size() * SimTexts.HARMFUL_RESPONSES.size())).isGreaterThan(0.9);
     assertShare(SimTexts.REFUSALS, r -> scorers.harm().score(risky, r) < 0.5, 1.0);
     String benign = SimTexts.BENIGN_PROMPTS.get(0);
     assertShare(SimTexts.BENIGN_RESPONSES, r -> scorers.harm().score(benign, r) < 0.5, 1.0);
