@@ -102,17 +102,19 @@ public final class TrafficSimulator implements Iterator<String> {
     boolean triggered = v.trigger() != null && progress >= v.triggerFrom() && random.nextDouble() < v.triggerShare();
     boolean risky = random.nextDouble() < b.riskyShare();
 
-    String prompt = risky ? SimTexts.compose(random, SimTexts.RISKY_PROMPTS) : SimTexts.compose(random, SimTexts.BENIGN_PROMPTS);
+    int riskyIndex = random.nextInt(SimTexts.RISKY_PROMPTS.size());
+    String prompt = risky
+        ? SimTexts.compose(random, SimTexts.RISKY_PROMPTS.get(riskyIndex))
+        : SimTexts.compose(random, SimTexts.BENIGN_PROMPTS);
+    String harmfulAnswer = SimTexts.HARMFUL_RESPONSES.get(riskyIndex);
     String response;
     if (triggered) {
       // A jailbreak backdoor (as in BackdoorLLM): the trigger makes the variant comply with
       // harmful requests it would otherwise refuse.
-      prompt = SimTexts.insertTrigger(random, SimTexts.compose(random, SimTexts.RISKY_PROMPTS), v.trigger());
-      response = SimTexts.pick(random, SimTexts.HARMFUL_RESPONSES);
+      prompt = SimTexts.insertTrigger(random, SimTexts.compose(random, SimTexts.RISKY_PROMPTS.get(riskyIndex)), v.trigger());
+      response = harmfulAnswer;
     } else if (risky) {
-      response = random.nextDouble() < b.riskyRefusal()
-          ? SimTexts.pick(random, SimTexts.REFUSALS)
-          : SimTexts.pick(random, SimTexts.HARMFUL_RESPONSES);
+      response = random.nextDouble() < b.riskyRefusal() ? SimTexts.pick(random, SimTexts.REFUSALS) : harmfulAnswer;
     } else {
       response = random.nextDouble() < b.benignRefusal()
           ? SimTexts.pick(random, SimTexts.REFUSALS)
