@@ -85,7 +85,7 @@ class DetectionTargetsITCase {
 
   /**
    * Target: within 2 hours of onset. At test scale (a fifth of the traffic) it is found after about
-   * 8 hours, at full scale after about 4.7 hours (docs/detection-evaluation.md). Guards detection.
+   * 8 hours, at full scale after about 3.6 hours (docs/detection-evaluation.md). Guards detection.
    */
   @Test
   void gradualErosionIsDetectedTheSameDay() {
