@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -86,13 +85,7 @@ final class DemoCommand implements Callable<Integer> {
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       JobSpec spec = demoSpec(kafka.bootstrapServers());
       var topics = spec.kafka().topics();
-      Map<String, Integer> partitions = new LinkedHashMap<>();
-      partitions.put(topics.input(), spec.flink().parallelism());
-      partitions.put(topics.alerts(), 1);
-      partitions.put(topics.deadLetter(), 1);
-      partitions.put(topics.windowMetrics(), 1);
-      partitions.put(topics.control(), 1);
-      kafka.createTopics(partitions);
+      kafka.createJobTopics(topics, spec.flink().parallelism());
 
       JobRunner.configureMetrics(spec);
       int port = MetricsServer.ensureStarted(metricsPort);

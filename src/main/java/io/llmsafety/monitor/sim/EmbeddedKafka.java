@@ -2,7 +2,9 @@ package io.llmsafety.monitor.sim;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
+import io.llmsafety.monitor.jobs.config.TopicsSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -63,6 +65,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   public String bootstrapServers() {
     return cluster.bootstrapServers();
+  }
+
+  /** Creates the job's five topics: the input with {@code inputPartitions}, the others with one. */
+  public void createJobTopics(TopicsSpec topics, int inputPartitions) throws Exception {
+    Map<String, Integer> partitions = new LinkedHashMap<>();
+    partitions.put(topics.input(), inputPartitions);
+    partitions.put(topics.alerts(), 1);
+    partitions.put(topics.deadLetter(), 1);
+    partitions.put(topics.windowMetrics(), 1);
+    partitions.put(topics.control(), 1);
+    createTopics(partitions);
   }
 
   /** Creates topics (name → partitions) with replication factor 1. */

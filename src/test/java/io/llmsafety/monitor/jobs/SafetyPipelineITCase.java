@@ -66,38 +66,8 @@ class SafetyPipelineITCase {
   @BeforeAll
   static void startKafka() throws Exception {
     kafka = EmbeddedKafka.start();
-    spec = JobSpec.parse("""
-        name: it-safety-monitor
-        kafka:
-          bootstrap_servers: %s
-          group_id: it-safety-monitor
-          starting_offsets: earliest
-          transactional_id_prefix: it-safety-monitor
-        flink:
-          parallelism: 2
-          checkpoint_interval: 1s
-          state_backend: hashmap
-        event_time:
-          max_out_of_orderness: 10s
-          idleness: 2s
-          dedup_horizon: 10m
-          variant_ttl: 1d
-        windows:
-          size: 1m
-        detectors:
-          fleet: {variants: 2, false_alerts_per_week: 1, risky_events_per_variant_per_hour: 1800, events_per_variant_per_hour: 12000}
-          baseline: {reference_risky_events: 50, reference_events: 200}
-        metrics:
-          port: 0
-        """.formatted(kafka.bootstrapServers()), "it.yaml");
-    var topics = spec.kafka().topics();
-    Map<String, Integer> partitions = new LinkedHashMap<>();
-    partitions.put(topics.input(), 2);
-    partitions.put(topics.alerts(), 1);
-    partitions.put(topics.deadLetter(), 1);
-    partitions.put(topics.windowMetrics(), 1);
-    partitions.put(topics.control(), 1);
-    kafka.createTopics(partitions);
+    spec = JobSpec.parse(ItJobSpec.yaml("it-safety-monitor", kafka.bootstrapServers(), "it-safety-monitor", 0), "it.yaml");
+    kafka.createJobTopics(spec.kafka().topics(), 2);
     records = scenario();
   }
 

@@ -82,30 +82,7 @@ class StandaloneClusterITCase {
 
     metricsPort = freePort();
     jobSpec = tmp.resolve("job.yaml");
-    Files.writeString(jobSpec, """
-        name: cluster-it-safety-monitor
-        kafka:
-          bootstrap_servers: %s
-          group_id: cluster-it
-          starting_offsets: earliest
-          transactional_id_prefix: cluster-it-%s
-        flink:
-          parallelism: 2
-          checkpoint_interval: 1s
-          state_backend: hashmap
-        event_time:
-          max_out_of_orderness: 10s
-          idleness: 2s
-          dedup_horizon: 10m
-          variant_ttl: 1d
-        windows:
-          size: 1m
-        detectors:
-          fleet: {variants: 2, false_alerts_per_week: 1, risky_events_per_variant_per_hour: 1800, events_per_variant_per_hour: 12000}
-          baseline: {reference_risky_events: 50, reference_events: 200}
-        metrics:
-          port: %d
-        """.formatted(kafka.bootstrapServers(), UUID.randomUUID(), metricsPort));
+    Files.writeString(jobSpec, ItJobSpec.yaml("cluster-it-safety-monitor", kafka.bootstrapServers(), "cluster-it-" + UUID.randomUUID(), metricsPort));
 
     Path conf = Files.createDirectories(tmp.resolve("conf"));
     Path work = Files.createDirectories(tmp.resolve("work"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmsafety.monitor.jobs.ItJobSpec;
 import io.llmsafety.monitor.jobs.JobRunner;
 import io.llmsafety.monitor.jobs.config.JobSpec;
 import io.llmsafety.monitor.metrics.MetricsServer;
@@ -22,9 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -86,37 +85,8 @@ class PrometheusQueriesITCase {
   static void startJobAndPrometheus() throws Exception {
     Path prometheusBinary = Binaries.require("prometheus");
     kafka = EmbeddedKafka.start();
-    spec = JobSpec.parse("""
-        name: llm-safety-monitor-it
-        kafka:
-          bootstrap_servers: %s
-          group_id: llm-safety-monitor-it
-          starting_offsets: earliest
-          transactional_id_prefix: llm-safety-monitor-it
-        flink:
-          parallelism: 2
-          checkpoint_interval: 1s
-          state_backend: hashmap
-        event_time:
-          max_out_of_orderness: 10s
-          idleness: 2s
-          dedup_horizon: 10m
-          variant_ttl: 1d
-        windows:
-          size: 1m
-        detectors:
-          fleet: {variants: 2, false_alerts_per_week: 1, risky_events_per_variant_per_hour: 1800, events_per_variant_per_hour: 12000}
-          baseline: {reference_risky_events: 50, reference_events: 200}
-        metrics:
-          port: 0
-        """.formatted(kafka.bootstrapServers()), "prom-it.yaml");
-    var topics = spec.kafka().topics();
-    Map<String, Integer> partitions = new LinkedHashMap<>();
-    partitions.put(topics.input(), 2);
-    partitions.put(topics.alerts(), 1);
-    partitions.put(topics.deadLetter(), 1);
-    partitions.put(topics.windowMetrics(), 1);
-    kafka.createTopics(partitions);
+    spec = JobSpec.parse(ItJobSpec.yaml("llm-safety-monitor-it", kafka.bootstrapServers(), "llm-safety-monitor-it", 0), "prom-it.yaml");
+    kafka.createJobTopics(spec.kafka().topics(), 2);
 
     JobRunner.configureMetrics(spec);
     int metricsPort = MetricsServer.ensureStarted(0);
