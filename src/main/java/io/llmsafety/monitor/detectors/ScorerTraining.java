@@ -1,7 +1,10 @@
 package io.llmsafety.monitor.detectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -377,63 +380,15 @@ public final class ScorerTraining {
     }
   }
 
-  /** RFC 4180 CSV (quoted fields may hold commas, quotes and newlines); header row gives keys. */
+  /** RFC 4180 CSV (quoted fields may hold commas, quotes and newlines); the header row gives keys. */
   static List<Map<String, String>> csv(Path file) {
-    String text;
-    try {
-      text = Files.readString(requireFile(file), StandardCharsets.UTF_8);
+    CsvSchema schema = CsvSchema.emptySchema().withHeader();
+    try (MappingIterator<Map<String, String>> rows =
+        new CsvMapper().readerForMapOf(String.class).with(schema).readValues(requireFile(file).toFile())) {
+      return rows.readAll();
     } catch (IOException e) {
       throw new UncheckedIOException(file + ": " + e.getMessage(), e);
     }
-    List<List<String>> records = new ArrayList<>();
-    List<String> record = new ArrayList<>();
-    StringBuilder field = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (quoted) {
-        if (c == '"' && i + 1 < text.length() && text.charAt(i + 1) == '"') {
-          field.append('"');
-          i++;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          field.append(c);
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        record.add(field.toString());
-        field.setLength(0);
-      } else if (c == '\n' || c == '\r') {
-        if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
-          i++;
-        }
-        record.add(field.toString());
-        field.setLength(0);
-        records.add(record);
-        record = new ArrayList<>();
-      } else {
-        field.append(c);
-      }
-    }
-    if (field.length() > 0 || !record.isEmpty()) {
-      record.add(field.toString());
-      records.add(record);
-    }
-    List<String> header = records.get(0);
-    List<Map<String, String>> rows = new ArrayList<>();
-    for (List<String> r : records.subList(1, records.size())) {
-      if (r.size() != header.size()) {
-        throw new IllegalStateException(file + ": row with " + r.size() + " fields");
-      }
-      Map<String, String> row = new HashMap<>();
-      for (int i = 0; i < header.size(); i++) {
-        row.put(header.get(i), r.get(i));
-      }
-      rows.add(row);
-    }
-    return rows;
   }
 
   private static Path requireFile(Path file) {
