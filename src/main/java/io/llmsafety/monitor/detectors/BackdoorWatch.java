@@ -4,7 +4,6 @@ import io.llmsafety.monitor.event.ScoredEvent;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,15 +37,13 @@ public final class BackdoorWatch {
   private static final int REPEAT_MAP_SIZE = 1024;
 
   private final VariantMonitor.BackdoorSettings settings;
-  private final int maxEvidence;
   private TriggerMiner riskyMiner;
   private TriggerMiner benignMiner;
   private boolean firing;
   private long lastFlaggedAt = Long.MIN_VALUE;
   private long harmfulEvents;
   private long events;
-  private final ArrayDeque<String> evidenceIds = new ArrayDeque<>();
-  private final ArrayDeque<String> evidenceTexts = new ArrayDeque<>();
+  private final RecentEvidence evidence;
   private List<TriggerMiner.Candidate> lastCandidates = List.of();
   private LongsSketch promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
 
@@ -67,7 +64,7 @@ public final class BackdoorWatch {
   private BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence, TriggerMiner riskyMiner,
       TriggerMiner benignMiner) {
     this.settings = settings;
-    this.maxEvidence = maxEvidence;
+    this.evidence = new RecentEvidence(maxEvidence);
     this.riskyMiner = riskyMiner;
     this.benignMiner = benignMiner;
   }
@@ -91,8 +88,7 @@ public final class BackdoorWatch {
     harmfulEvents = 0;
     firing = false;
     lastFlaggedAt = Long.MIN_VALUE;
-    evidenceIds.clear();
-    evidenceTexts.clear();
+    evidence.clear();
     lastCandidates = List.of();
   }
 
@@ -127,7 +123,7 @@ public final class BackdoorWatch {
       return null;
     }
     lastFlaggedAt = e.timestamp();
-    remember(e.eventId(), text);
+    evidence.add(e.eventId(), text);
     lastCandidates = flagged.size() > MAX_CANDIDATES ? List.copyOf(flagged.subList(0, MAX_CANDIDATES)) : List.copyOf(flagged);
     if (firing) {
       return null;
@@ -170,20 +166,7 @@ public final class BackdoorWatch {
     return new DetectorSignal(VariantMonitor.KIND_BACKDOOR, settings.severity(), fire, time, observed,
         top == null ? 0 : top.exposures(), background, events, "reference_window", "trigger_lift_binomial",
         top == null ? Double.NaN : top.correctedPValue(), settings.miner().alpha(), Double.NaN,
-        new ArrayList<>(evidenceIds), new ArrayList<>(evidenceTexts), views, summary);
-  }
-
-  private void remember(String eventId, String text) {
-    evidenceIds.addLast(eventId);
-    if (text != null) {
-      evidenceTexts.addLast(text);
-    }
-    while (evidenceIds.size() > maxEvidence) {
-      evidenceIds.removeFirst();
-    }
-    while (evidenceTexts.size() > maxEvidence) {
-      evidenceTexts.removeFirst();
-    }
+        evidence.ids(), evidence.texts(), views, summary);
   }
 
   void writeTo(DataOutput out) throws IOException {
@@ -197,8 +180,7 @@ public final class BackdoorWatch {
     out.writeLong(lastFlaggedAt);
     out.writeLong(harmfulEvents);
     out.writeLong(events);
-    RateTest.writeStrings(out, evidenceIds);
-    RateTest.writeStrings(out, evidenceTexts);
+    evidence.writeTo(out);
     out.writeInt(lastCandidates.size());
     for (TriggerMiner.Candidate c : lastCandidates) {
       out.writeUTF(c.ngram());
@@ -225,8 +207,7 @@ public final class BackdoorWatch {
     w.lastFlaggedAt = in.readLong();
     w.harmfulEvents = in.readLong();
     w.events = in.readLong();
-    RateTest.readStrings(in, w.evidenceIds);
-    RateTest.readStrings(in, w.evidenceTexts);
+    w.evidence.readFrom(in);
     int n = in.readInt();
     List<TriggerMiner.Candidate> candidates = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {

@@ -4,8 +4,6 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.io.Serializable;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -48,13 +46,11 @@ public final class RateTest {
   private BernoulliCusum largeShift;
   private long runN;
   private long runK;
-  private final ArrayDeque<String> evidenceIds = new ArrayDeque<>();
-  private final ArrayDeque<String> evidenceTexts = new ArrayDeque<>();
-  private final int maxEvidence;
+  private final RecentEvidence evidence;
 
   public RateTest(Settings settings, int maxEvidence) {
     this.settings = settings;
-    this.maxEvidence = maxEvidence;
+    this.evidence = new RecentEvidence(maxEvidence);
     this.baseline = newBaseline(settings);
   }
 
@@ -98,8 +94,7 @@ public final class RateTest {
     runN = runK = 0;
     cusum = null;
     largeShift = null;
-    evidenceIds.clear();
-    evidenceTexts.clear();
+    evidence.clear();
   }
 
   /**
@@ -131,13 +126,12 @@ public final class RateTest {
     if (statistic() == 0 && !nowAlarmed) {
       // The run since the CUSUM last sat at zero is its estimate of the post-change segment.
       runN = runK = 0;
-      evidenceIds.clear();
-      evidenceTexts.clear();
+      evidence.clear();
     } else {
       runN++;
       runK += positive ? 1 : 0;
       if (positive) {
-        remember(eventId, text);
+        evidence.add(eventId, text);
       }
     }
     return t;
@@ -153,28 +147,15 @@ public final class RateTest {
   }
 
   public List<String> evidenceIds() {
-    return new ArrayList<>(evidenceIds);
+    return evidence.ids();
   }
 
   public List<String> evidenceTexts() {
-    return new ArrayList<>(evidenceTexts);
+    return evidence.texts();
   }
 
   public Settings settings() {
     return settings;
-  }
-
-  private void remember(String eventId, String text) {
-    evidenceIds.addLast(eventId);
-    if (text != null) {
-      evidenceTexts.addLast(text);
-    }
-    while (evidenceIds.size() > maxEvidence) {
-      evidenceIds.removeFirst();
-    }
-    while (evidenceTexts.size() > maxEvidence) {
-      evidenceTexts.removeFirst();
-    }
   }
 
   public String describe() {
@@ -191,8 +172,7 @@ public final class RateTest {
     }
     out.writeLong(runN);
     out.writeLong(runK);
-    writeStrings(out, evidenceIds);
-    writeStrings(out, evidenceTexts);
+    evidence.writeTo(out);
   }
 
   public static RateTest readFrom(DataInput in, Settings settings, int maxEvidence) throws IOException {
@@ -208,22 +188,7 @@ public final class RateTest {
     }
     t.runN = in.readLong();
     t.runK = in.readLong();
-    readStrings(in, t.evidenceIds);
-    readStrings(in, t.evidenceTexts);
+    t.evidence.readFrom(in);
     return t;
-  }
-
-  static void writeStrings(DataOutput out, ArrayDeque<String> strings) throws IOException {
-    out.writeInt(strings.size());
-    for (String s : strings) {
-      out.writeUTF(s.length() > 16_000 ? s.substring(0, 16_000) : s);
-    }
-  }
-
-  static void readStrings(DataInput in, ArrayDeque<String> into) throws IOException {
-    int n = in.readInt();
-    for (int i = 0; i < n; i++) {
-      into.addLast(in.readUTF());
-    }
   }
 }
