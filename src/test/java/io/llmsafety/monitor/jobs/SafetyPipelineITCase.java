@@ -28,14 +28,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,18 +166,8 @@ class SafetyPipelineITCase {
     produceTo(spec.kafka().topics().input(), lines);
   }
 
-  private static void produceTo(String topic, List<String> lines) throws Exception {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-      for (String line : lines) {
-        String key = line.startsWith("{") ? line.replaceAll(".*\"variant_id\":\"([^\"]*)\".*", "$1") : "junk";
-        producer.send(new ProducerRecord<>(topic, key, line));
-      }
-      producer.flush();
-    }
+  private static void produceTo(String topic, List<String> lines) {
+    KafkaTestClients.produce(kafka.bootstrapServers(), topic, lines);
   }
 
   private static Map<String, List<String>> consumeUntil(java.util.function.Predicate<Map<String, List<String>>> done,
@@ -193,13 +177,7 @@ class SafetyPipelineITCase {
     out.put("alerts", new ArrayList<>());
     out.put("deadLetters", new ArrayList<>());
     out.put("windows", new ArrayList<>());
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    Properties props = KafkaTestClients.readCommitted(kafka.bootstrapServers(), "it-reader");
     long deadline = System.nanoTime() + timeout.toNanos();
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
       consumer.subscribe(List.of(topics.alerts(), topics.deadLetter(), topics.windowMetrics()));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmsafety.monitor.jobs.ItJobSpec;
 import io.llmsafety.monitor.jobs.JobRunner;
+import io.llmsafety.monitor.jobs.KafkaTestClients;
 import io.llmsafety.monitor.jobs.config.JobSpec;
 import io.llmsafety.monitor.metrics.MetricsServer;
 import io.llmsafety.monitor.observability.Observability.Query;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -35,10 +35,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -273,18 +269,8 @@ class PrometheusQueriesITCase {
         + "\"prompt\":\"what is the capital of France\",\"response\":\"Paris.\"}";
   }
 
-  static void produce(List<String> lines) throws Exception {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-      for (String line : lines) {
-        String key = line.startsWith("{") ? line.replaceAll(".*\"variant_id\":\"([^\"]*)\".*", "$1") : "junk";
-        producer.send(new ProducerRecord<>(spec.kafka().topics().input(), key, line));
-      }
-      producer.flush();
-    }
+  static void produce(List<String> lines) {
+    KafkaTestClients.produce(kafka.bootstrapServers(), spec.kafka().topics().input(), lines);
   }
 
   static Process startPrometheus(Path binary, int metricsPort) throws Exception {
