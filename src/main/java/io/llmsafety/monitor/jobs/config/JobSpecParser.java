@@ -198,9 +198,62 @@ final class JobSpecParser {
             upstream,
             s.number("refusal_threshold", 0.5, Range.UNIT_CLOSED),
             s.number("harm_threshold", 0.5, Range.UNIT_CLOSED),
-            s.number("prompt_risk_threshold", 0.5, Range.UNIT_CLOSED));
+            s.number("prompt_risk_threshold", 0.5, Range.UNIT_CLOSED),
+            judge(s.section("judge")));
     s.end();
     return spec;
+  }
+
+  private JudgeSpec judge(Section s) {
+    boolean enabled = s.bool("enabled", false);
+    JudgeSpec.Protocol protocol = s.enumValue("protocol", JudgeSpec.Protocol.OPENAI_MODERATION);
+    String url = s.optionalString("url");
+    if (url != null) {
+      try {
+        URI uri = new URI(url);
+        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null
+            || uri.getQuery() != null || uri.getFragment() != null) {
+          throw s.error("url", "must be an absolute http(s) URL without query or fragment, got '" + url + "'");
+        }
+      } catch (URISyntaxException e) {
+        throw s.error("url", "must be an absolute http(s) URL without query or fragment, got '" + url + "'");
+      }
+      url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+      if (url.endsWith("/v1")) {
+        throw s.error("url", "must be the base URL without /v1 (the path is added per protocol), got '" + url + "'");
+      }
+    } else if (enabled) {
+      throw s.error("url", "must be set when the judge is enabled");
+    }
+    String model = s.string("model", "omni-moderation-latest");
+    String apiKeyEnv = s.optionalString("api_key_env");
+    if (apiKeyEnv != null) {
+      if (!ENV_NAME.matcher(apiKeyEnv).matches()) {
+        throw s.error("api_key_env", "must be an environment variable name, got '" + apiKeyEnv + "'");
+      }
+      if (enabled && env.apply(apiKeyEnv) == null) {
+        throw s.error("api_key_env", "names environment variable " + apiKeyEnv + ", which is not set");
+      }
+    }
+    Duration timeout = s.duration("timeout", "5s");
+    int maxAttempts = s.integer("max_attempts", 3, 1, 10);
+    Duration backoff = s.duration("backoff", "200ms");
+    Duration maxBackoff = s.duration("max_backoff", "5s");
+    if (maxBackoff.compareTo(backoff) < 0) {
+      throw s.error("max_backoff", "must be at least backoff (" + Durations.format(backoff) + "), got " + Durations.format(maxBackoff));
+    }
+    int maxConcurrency = s.integer("max_concurrency", 16, 1, 10_000);
+    int cacheSize = s.integer("cache_size", 10_000, 0, 10_000_000);
+    Section cb = s.section("circuit_breaker");
+    JudgeSpec.CircuitBreaker breaker = new JudgeSpec.CircuitBreaker(cb.integer("failure_threshold", 10, 1, 1_000_000),
+        cb.duration("open_for", "30s"));
+    cb.end();
+    JudgeSpec.Policy policy = s.enumValue("policy", JudgeSpec.Policy.REPLACE);
+    double minBuiltinHarm = s.number("min_builtin_harm", 0.0, Range.UNIT_CLOSED);
+    double sampleRate = s.number("sample_rate", 1.0, Range.UNIT_OPEN_CLOSED);
+    s.end();
+    return new JudgeSpec(enabled, protocol, url, model, apiKeyEnv, timeout, maxAttempts, backoff, maxBackoff, maxConcurrency,
+        cacheSize, breaker, policy, minBuiltinHarm, sampleRate);
   }
 
   private DetectorsSpec detectors(Section s) {

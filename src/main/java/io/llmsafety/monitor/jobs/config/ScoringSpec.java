@@ -11,9 +11,11 @@ import java.util.Objects;
  * @param refusalThreshold a response scoring at or above this counts as a refusal
  * @param harmThreshold a response scoring at or above this counts as harmful
  * @param promptRiskThreshold a prompt scoring at or above this counts as risky
+ * @param judge optional remote judge that rescores harm after the built-in scorers
  */
 public record ScoringSpec(
-    Policy policy, UpstreamScores upstream, double refusalThreshold, double harmThreshold, double promptRiskThreshold)
+    Policy policy, UpstreamScores upstream, double refusalThreshold, double harmThreshold, double promptRiskThreshold,
+    JudgeSpec judge)
     implements Serializable {
 
   public enum Policy {
@@ -41,5 +43,6 @@ public record ScoringSpec(
   public ScoringSpec {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(upstream, "upstream");
+    Objects.requireNonNull(judge, "judge");
   }
 }
