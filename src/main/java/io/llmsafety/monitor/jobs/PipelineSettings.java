@@ -11,6 +11,7 @@ import io.llmsafety.monitor.jobs.config.DetectorsSpec;
 import io.llmsafety.monitor.jobs.config.EventTimeSpec;
 import io.llmsafety.monitor.jobs.config.FleetSpec;
 import io.llmsafety.monitor.jobs.config.JobSpec;
+import io.llmsafety.monitor.jobs.config.JudgeSpec;
 import io.llmsafety.monitor.jobs.config.ScoringSpec;
 import java.io.Serializable;
 
@@ -22,7 +23,8 @@ public record PipelineSettings(
     long maxOutOfOrdernessMillis,
     long idlenessMillis,
     long dedupHorizonMillis,
-    long variantTtlMillis) implements Serializable {
+    long variantTtlMillis,
+    JudgeSpec judge) implements Serializable {
 
   /** Statistics per variant that share the fleet's false-alarm budget. */
   static final int TESTS_PER_VARIANT = 5;
@@ -62,6 +64,7 @@ public record PipelineSettings(
         spec.alerts().includeText());
     EventTimeSpec t = spec.eventTime();
     return new PipelineSettings(scoring, monitor, new AlertFactory(spec.alerts().runbookBaseUrl(), spec.alerts().includeText()),
-        t.maxOutOfOrderness().toMillis(), t.idleness().toMillis(), t.dedupHorizon().toMillis(), t.variantTtl().toMillis());
+        t.maxOutOfOrderness().toMillis(), t.idleness().toMillis(), t.dedupHorizon().toMillis(), t.variantTtl().toMillis(),
+        s.judge());
   }
 }

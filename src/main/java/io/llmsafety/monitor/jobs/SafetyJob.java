@@ -33,8 +33,10 @@ public final class SafetyJob {
    */
   public static Outputs defineWorkflow(DataStream<String> rawRecords, DataStream<String> controlRecords,
       PipelineSettings settings) {
+    boolean judge = settings.judge().enabled();
     SingleOutputStreamOperator<ScoredEvent> scored = rawRecords
-        .process(new ParseAndScoreFunction(settings.scoring()))
+        // The judge needs the text; it drops it again unless alerts.include_text.
+        .process(new ParseAndScoreFunction(judge ? settings.scoring().keepingText() : settings.scoring()))
         .name("parse-and-score")
         .uid("parse-and-score");
 
@@ -48,6 +50,12 @@ public final class SafetyJob {
             .withIdleness(Duration.ofMillis(settings.idlenessMillis())))
         .name("event-time")
         .uid("event-time");
+
+    // After the watermarks: unordered results never cross a watermark, so event time stays exact.
+    DataStream<ScoredEvent> judged = !judge ? timed
+        : JudgeFunction.wire(timed, settings.judge(), settings.scoring().harmThreshold(), settings.scoring().includeText())
+            .name("remote-judge")
+            .uid("remote-judge");
 
     DataStream<String> controlInput = controlRecords != null
         ? controlRecords
@@ -65,7 +73,7 @@ public final class SafetyJob {
         .name("control-watermarks")
         .uid("control-watermarks");
 
-    SingleOutputStreamOperator<Alert> alerts = timed
+    SingleOutputStreamOperator<Alert> alerts = judged
         .keyBy(ScoredEvent::variantId)
         .connect(control.keyBy(ControlCommand::variantId))
         .process(new VariantMonitorFunction(settings.monitor(), settings.alerts(), settings.dedupHorizonMillis(),

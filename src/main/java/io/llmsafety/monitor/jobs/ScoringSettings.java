@@ -23,6 +23,12 @@ public record ScoringSettings(
     BUILTIN
   }
 
+  /** The same scoring with text kept on the scored events, for an operator downstream that needs it. */
+  public ScoringSettings keepingText() {
+    return new ScoringSettings(policy, upstreamHarm, upstreamPromptRisk, refusalThreshold, harmThreshold, promptRiskThreshold,
+        maxNgram, true);
+  }
+
   public static ScoringSettings defaults() {
     return new ScoringSettings(Policy.PREFER_UPSTREAM, "harm", "prompt_risk", 0.5, 0.5, 0.5, 3, false);
   }

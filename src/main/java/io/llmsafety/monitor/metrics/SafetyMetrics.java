@@ -175,6 +175,20 @@ public final class SafetyMetrics {
     timer.record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** Creates a classifier's outcome series at zero, so rates and alert rules see them before the first one happens. */
+  public void registerClassifier(String classifier, java.util.Collection<String> outcomes) {
+    for (String o : outcomes) {
+      counter("llm.safety.classifier.requests", "Scoring requests by classifier and outcome", "classifier", classifier,
+          "outcome", o);
+    }
+  }
+
+  /** A remote classifier attempt that failed and is retried; {@code reason} is the attempt's outcome. */
+  public void classifierRetry(String classifier, String reason) {
+    counter("llm.safety.classifier.retries", "Remote classifier attempts retried, by the failed attempt's outcome",
+        "classifier", classifier, "reason", reason).increment();
+  }
+
   /**
    * One push of an alert to Alertmanager.
    *
