@@ -37,6 +37,16 @@ class ArchitectureTest {
   }
 
   @Test
+  void theRemoteJudgeClientIsPlainJava() {
+    // It may read its spec (jobs.config, plain Java) but not the Flink wiring in jobs itself.
+    noClasses().that().resideInAPackage("io.llmsafety.monitor.judge..")
+        .should().dependOnClassesThat()
+        .resideInAnyPackage("org.apache.flink..", "org.apache.kafka..", "io.llmsafety.monitor.jobs",
+            "io.llmsafety.monitor.cli..", "io.llmsafety.monitor.metrics..", "io.llmsafety.monitor.alerts..")
+        .check(classes);
+  }
+
+  @Test
   void onlyTheCommandLineDependsOnTheCommandLine() {
     noClasses().that().resideOutsideOfPackage("io.llmsafety.monitor.cli..")
         .should().dependOnClassesThat().resideInAPackage("io.llmsafety.monitor.cli..")

@@ -156,6 +156,19 @@ class JobSpecTest {
       alertmanager: {url: 'http://am:9093/?x=1'}        => alertmanager.url must be an absolute http(s) URL of Alertmanager without query or fragment, got 'http://am:9093/?x=1'
       alertmanager: {timeout: 0s}                       => alertmanager.timeout must be positive, got '0s'
       alertmanager: {max_attempts: 0}                   => alertmanager.max_attempts must be in [1, 100], got 0
+      scoring: {judge: {enabled: true}}                 => scoring.judge.url must be set when the judge is enabled
+      scoring: {judge: {url: 'judge:8000'}}             => scoring.judge.url must be an absolute http(s) URL without query or fragment, got 'judge:8000'
+      scoring: {judge: {url: 'http://judge/v1/'}}       => scoring.judge.url must be the base URL without /v1 (the path is added per protocol), got 'http://judge/v1'
+      scoring: {judge: {protocol: perspective}}         => scoring.judge.protocol must be one of openai_moderation | llama_guard, got 'perspective'
+      scoring: {judge: {policy: min}}                   => scoring.judge.policy must be one of replace | max, got 'min'
+      scoring: {judge: {api_key_env: 'my key'}}         => scoring.judge.api_key_env must be an environment variable name, got 'my key'
+      scoring: {judge: {max_concurrency: 0}}            => scoring.judge.max_concurrency must be in [1, 10000], got 0
+      scoring: {judge: {max_attempts: 11}}              => scoring.judge.max_attempts must be in [1, 10], got 11
+      scoring: {judge: {backoff: 1s, max_backoff: 500ms}} => scoring.judge.max_backoff must be at least backoff (1s), got 500ms
+      scoring: {judge: {sample_rate: 0}}                => scoring.judge.sample_rate must be in (0, 1], got 0
+      scoring: {judge: {min_builtin_harm: 2}}           => scoring.judge.min_builtin_harm must be in [0, 1], got 2
+      scoring: {judge: {circuit_breaker: {failure_threshold: 0}}} => scoring.judge.circuit_breaker.failure_threshold must be in [1, 1000000], got 0
+      scoring: {judge: {circuit_breaker: {open: 5s}}}   => unknown key scoring.judge.circuit_breaker.open (known here: failure_threshold, open_for)
       """)
   void shouldNameTheFieldPathOfABadValue(String yaml, String expected) {
     assertThatThrownBy(() -> parse(yaml))
@@ -182,6 +195,52 @@ class JobSpecTest {
   void shouldTreatMinusOneMetricsPortAsDisabled() {
     assertThat(parse("metrics: {port: -1}").metrics().enabled()).isFalse();
     assertThat(JobSpec.defaults().metrics().enabled()).isTrue();
+  }
+
+  // ---- remote judge ----
+
+  @Test
+  void shouldLeaveTheJudgeOffByDefault() {
+    JudgeSpec judge = JobSpec.defaults().scoring().judge();
+    assertThat(judge.enabled()).isFalse();
+    assertThat(judge.url()).isNull();
+    assertThat(judge.policy()).isEqualTo(JudgeSpec.Policy.REPLACE);
+    // Three 5s attempts and two waits of at most max_backoff (5s).
+    assertThat(judge.totalBudget()).isEqualTo(Duration.ofSeconds(25));
+  }
+
+  @Test
+  void shouldReadAnEnabledLlamaGuardJudge() {
+    JudgeSpec judge = JobSpec.parse("""
+        scoring:
+          judge:
+            enabled: true
+            protocol: llama_guard
+            url: http://llama-guard.ml.svc:8000/
+            model: meta-llama/Llama-Guard-3-8B
+            api_key_env: JUDGE_API_KEY
+            timeout: 2s
+            max_attempts: 2
+            circuit_breaker: {failure_threshold: 5, open_for: 1m}
+            policy: max
+            min_builtin_harm: 0.2
+            sample_rate: 0.5
+        """, SRC, name -> name.equals("JUDGE_API_KEY") ? "secret" : null).scoring().judge();
+    assertThat(judge.protocol()).isEqualTo(JudgeSpec.Protocol.LLAMA_GUARD);
+    assertThat(judge.url()).isEqualTo("http://llama-guard.ml.svc:8000");
+    assertThat(judge.apiKeyEnv()).isEqualTo("JUDGE_API_KEY");
+    assertThat(judge.circuitBreaker()).isEqualTo(new JudgeSpec.CircuitBreaker(5, Duration.ofMinutes(1)));
+    assertThat(judge.policy()).isEqualTo(JudgeSpec.Policy.MAX);
+    assertThat(judge.sampleRate()).isEqualTo(0.5);
+    // Two 2s attempts and one wait of at most max_backoff (5s).
+    assertThat(judge.totalBudget()).isEqualTo(Duration.ofSeconds(9));
+    assertThat(judge.toString()).doesNotContain("secret");
+  }
+
+  @Test
+  void shouldFailAtStartWhenTheJudgesKeyVariableIsUnset() {
+    assertThatThrownBy(() -> parse("scoring: {judge: {enabled: true, url: 'https://api.openai.com', api_key_env: OPENAI_API_KEY}}"))
+        .hasMessage(SRC + ": scoring.judge.api_key_env names environment variable OPENAI_API_KEY, which is not set");
   }
 
   // ---- alertmanager ----
