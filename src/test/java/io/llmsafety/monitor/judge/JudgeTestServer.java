@@ -51,7 +51,7 @@ public final class JudgeTestServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer server;
-  private final ExecutorService executor = Executors.newFixedThreadPool(32);
+  private final ExecutorService executor = Executors.newFixedThreadPool(64);
   private final CountDownLatch closing = new CountDownLatch(1);
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
