@@ -38,6 +38,19 @@ class SafetyMetricsTest {
         .contains("llm_safety_classifier_requests_total{classifier=\"sm_test_scorer\",outcome=\"ok\"} 1.0");
   }
 
+  @Test
+  void shouldExposeARemoteJudgesOutcomesRetriesAndLatencyHistogram() {
+    metrics.registerClassifier("sm_test_judge", java.util.List.of("ok", "timeout", "circuit_open"));
+    metrics.classifierRequest("sm_test_judge", "timeout", 2_000_000_000L);
+    metrics.classifierRetry("sm_test_judge", "rate_limited");
+    assertThat(metrics.scrape())
+        .contains("llm_safety_classifier_requests_total{classifier=\"sm_test_judge\",outcome=\"circuit_open\"} 0.0")
+        .contains("llm_safety_classifier_requests_total{classifier=\"sm_test_judge\",outcome=\"timeout\"} 1.0")
+        .contains("llm_safety_classifier_retries_total{classifier=\"sm_test_judge\",reason=\"rate_limited\"} 1.0")
+        // Buckets, so histogram_quantile works on judge latency.
+        .contains("llm_safety_classifier_latency_seconds_bucket{classifier=\"sm_test_judge\",le=\"+Inf\"} 1");
+  }
+
   private double value(String seriesPrefix) {
     return metrics.scrape().lines().filter(l -> l.startsWith(seriesPrefix)).findFirst()
         .map(l -> Double.parseDouble(l.substring(seriesPrefix.length()).trim())).orElse(0.0);
