@@ -192,6 +192,15 @@ public final class JudgeClient implements AutoCloseable {
         finish(previous != null ? previous : JudgeOutcome.CIRCUIT_OPEN, null);
         return;
       }
+      try {
+        sendAttempt(n, remaining);
+      } catch (RuntimeException e) {
+        breaker.onFailure(); // settles a half-open probe, which would otherwise block the circuit for good
+        throw e;
+      }
+    }
+
+    private void sendAttempt(int n, long remaining) {
       HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
           .timeout(Duration.ofNanos(Math.min(spec.timeout().toNanos(), remaining)))
           .header("Content-Type", "application/json")

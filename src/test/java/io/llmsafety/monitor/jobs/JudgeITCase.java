@@ -181,6 +181,8 @@ class JudgeITCase {
     assertThat(delta(before, after, "reason=\"timeout\"")).isEqualTo(6 * (MAX_ATTEMPTS - 1));
     // Unreadable answers are not retried; the rest are, up to max_attempts.
     assertThat(server.requestCount() - requestsBefore).isEqualTo(40 + 6 + (8 + 6) * MAX_ATTEMPTS);
+    // max_concurrency per subtask, two subtasks.
+    assertThat(server.maxInFlight()).isLessThanOrEqualTo(4 * 2);
   }
 
   @Test

@@ -95,9 +95,4 @@ public record JudgeSpec(
   public Duration totalBudget() {
     return timeout.multipliedBy(maxAttempts).plus(maxBackoff.multipliedBy(maxAttempts - 1L));
   }
-
-  public JudgeSpec withUrl(String newUrl) {
-    return new JudgeSpec(enabled, protocol, newUrl, model, apiKeyEnv, timeout, maxAttempts, backoff, maxBackoff, maxConcurrency,
-        cacheSize, circuitBreaker, policy, minBuiltinHarm, sampleRate);
-  }
 }
