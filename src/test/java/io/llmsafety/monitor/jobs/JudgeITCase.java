@@ -48,6 +48,11 @@ class JudgeITCase {
   static final String CLASSIFIER = "llama_guard";
   static final Map<String, Integer> MARKERS = Map.of("[safe]", 24, "[unsafe]", 16, "[500]", 8, "[garbage]", 6, "[slow]", 6);
   static final int MAX_ATTEMPTS = 2;
+  /**
+   * Above the number of [slow] events, so they never hold every permit: the outcome counts below
+   * must not depend on how long other events queue behind them (queueing spends the time budget).
+   */
+  static final int MAX_CONCURRENCY = 16;
   static final ObjectMapper JSON = new ObjectMapper();
 
   static JudgeTestServer server;
@@ -98,7 +103,7 @@ class JudgeITCase {
     } else if (response.contains("[garbage]")) {
       return Reply.ok("{\"choices\": [{\"message\": {\"content\": \"I think it is fine\"}}]");
     }
-    return Reply.ok(JudgeTestServer.chat("safe")).delayed(3_000);
+    return Reply.ok(JudgeTestServer.chat("safe")).delayed(6_000);
   }
 
   static JobSpec spec(boolean judge) {
@@ -114,13 +119,13 @@ class JudgeITCase {
             protocol: llama_guard
             url: %s
             model: llama-guard-test
-            timeout: 300ms
+            timeout: 2s
             max_attempts: %d
             backoff: 10ms
             max_backoff: 50ms
-            max_concurrency: 4
+            max_concurrency: %d
             circuit_breaker: {failure_threshold: 1000}
-        """.formatted(judge, server.url(), MAX_ATTEMPTS), "judge-it.yaml");
+        """.formatted(judge, server.url(), MAX_ATTEMPTS, MAX_CONCURRENCY), "judge-it.yaml");
   }
 
   /** The scoring part of the job graph, judge included when enabled, with the scored events collected. */
@@ -182,7 +187,7 @@ class JudgeITCase {
     // Unreadable answers are not retried; the rest are, up to max_attempts.
     assertThat(server.requestCount() - requestsBefore).isEqualTo(40 + 6 + (8 + 6) * MAX_ATTEMPTS);
     // max_concurrency per subtask, two subtasks.
-    assertThat(server.maxInFlight()).isLessThanOrEqualTo(4 * 2);
+    assertThat(server.maxInFlight()).isLessThanOrEqualTo(MAX_CONCURRENCY * 2);
   }
 
   @Test

@@ -114,8 +114,9 @@ class JudgeClientTest {
 
   @Test
   void shouldFallBackWithTimeoutWhenEveryAttemptIsTooSlow() throws Exception {
-    start(JudgeSpec.Protocol.OPENAI_MODERATION, r -> Reply.ok(SAFE_MODERATION).delayed(10_000),
-        Duration.ofMillis(200), 2, 4, 100, 100);
+    // A timeout long against scheduling delays on a busy machine: the retry must still fit the budget.
+    start(JudgeSpec.Protocol.OPENAI_MODERATION, r -> Reply.ok(SAFE_MODERATION).delayed(20_000),
+        Duration.ofSeconds(1), 2, 4, 100, 100);
 
     JudgeResult result = await(client.judge("p", "r"));
 
