@@ -225,7 +225,12 @@ final class JobSpecParser {
     } else if (enabled) {
       throw s.error("url", "must be set when the judge is enabled");
     }
-    String model = s.string("model", "omni-moderation-latest");
+    String model = s.optionalString("model");
+    if (model == null && protocol == JudgeSpec.Protocol.OPENAI_MODERATION) {
+      model = "omni-moderation-latest";
+    } else if (model == null && enabled) {
+      throw s.error("model", "must be set for protocol " + protocol.code() + " (the served model's name)");
+    }
     String apiKeyEnv = s.optionalString("api_key_env");
     if (apiKeyEnv != null) {
       if (!ENV_NAME.matcher(apiKeyEnv).matches()) {

@@ -12,7 +12,7 @@ import java.util.Objects;
  * than {@link #totalBudget()}.
  *
  * @param url base URL without the {@code /v1/...} path, e.g. {@code https://api.openai.com}; required when enabled
- * @param model model name sent in the request body
+ * @param model model name sent in the request body; null only while disabled
  * @param apiKeyEnv name of the environment variable holding the bearer token, or null for none;
  *     the key itself is read on each worker and never stored in the spec
  * @param timeout per HTTP attempt
@@ -77,14 +77,13 @@ public record JudgeSpec(
 
   public JudgeSpec {
     Objects.requireNonNull(protocol, "protocol");
-    Objects.requireNonNull(model, "model");
     Objects.requireNonNull(timeout, "timeout");
     Objects.requireNonNull(backoff, "backoff");
     Objects.requireNonNull(maxBackoff, "maxBackoff");
     Objects.requireNonNull(circuitBreaker, "circuitBreaker");
     Objects.requireNonNull(policy, "policy");
-    if (enabled && url == null) {
-      throw new IllegalArgumentException("an enabled judge needs a url");
+    if (enabled && (url == null || model == null)) {
+      throw new IllegalArgumentException("an enabled judge needs a url and a model");
     }
   }
 

@@ -159,6 +159,7 @@ class JobSpecTest {
       scoring: {judge: {enabled: true}}                 => scoring.judge.url must be set when the judge is enabled
       scoring: {judge: {url: 'judge:8000'}}             => scoring.judge.url must be an absolute http(s) URL without query or fragment, got 'judge:8000'
       scoring: {judge: {url: 'http://judge/v1/'}}       => scoring.judge.url must be the base URL without /v1 (the path is added per protocol), got 'http://judge/v1'
+      scoring: {judge: {enabled: true, protocol: llama_guard, url: 'http://judge:8000'}} => scoring.judge.model must be set for protocol llama_guard (the served model's name)
       scoring: {judge: {protocol: perspective}}         => scoring.judge.protocol must be one of openai_moderation | llama_guard, got 'perspective'
       scoring: {judge: {policy: min}}                   => scoring.judge.policy must be one of replace | max, got 'min'
       scoring: {judge: {api_key_env: 'my key'}}         => scoring.judge.api_key_env must be an environment variable name, got 'my key'
@@ -205,6 +206,7 @@ class JobSpecTest {
     assertThat(judge.enabled()).isFalse();
     assertThat(judge.url()).isNull();
     assertThat(judge.policy()).isEqualTo(JudgeSpec.Policy.REPLACE);
+    assertThat(judge.model()).isEqualTo("omni-moderation-latest");
     // Three 5s attempts and two waits of at most max_backoff (5s).
     assertThat(judge.totalBudget()).isEqualTo(Duration.ofSeconds(25));
   }
