@@ -29,9 +29,4 @@ public enum JudgeOutcome {
   public boolean answered() {
     return this == OK || this == CACHE_HIT;
   }
-
-  /** Worth another attempt: the cause is likely transient. */
-  boolean retryable() {
-    return this == TIMEOUT || this == RATE_LIMITED || this == SERVER_ERROR || this == ERROR;
-  }
 }

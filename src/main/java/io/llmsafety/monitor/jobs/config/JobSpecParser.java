@@ -218,6 +218,10 @@ final class JobSpecParser {
       } catch (URISyntaxException e) {
         throw s.error("url", "must be an absolute http(s) URL without query or fragment, got '" + url + "'");
       }
+      if (URI.create(url).getUserInfo() != null) {
+        // The URL shows up in logs; credentials belong in api_key_env.
+        throw s.error("url", "must not contain credentials (use api_key_env)");
+      }
       url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
       if (url.endsWith("/v1")) {
         throw s.error("url", "must be the base URL without /v1 (the path is added per protocol), got '" + url + "'");

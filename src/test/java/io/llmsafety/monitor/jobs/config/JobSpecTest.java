@@ -160,6 +160,7 @@ class JobSpecTest {
       scoring: {judge: {url: 'judge:8000'}}             => scoring.judge.url must be an absolute http(s) URL without query or fragment, got 'judge:8000'
       scoring: {judge: {url: 'http://judge/v1/'}}       => scoring.judge.url must be the base URL without /v1 (the path is added per protocol), got 'http://judge/v1'
       scoring: {judge: {enabled: true, protocol: llama_guard, url: 'http://judge:8000'}} => scoring.judge.model must be set for protocol llama_guard (the served model's name)
+      scoring: {judge: {url: 'https://me:pw@judge'}}    => scoring.judge.url must not contain credentials (use api_key_env)
       scoring: {judge: {protocol: perspective}}         => scoring.judge.protocol must be one of openai_moderation | llama_guard, got 'perspective'
       scoring: {judge: {policy: min}}                   => scoring.judge.policy must be one of replace | max, got 'min'
       scoring: {judge: {api_key_env: 'my key'}}         => scoring.judge.api_key_env must be an environment variable name, got 'my key'
