@@ -153,7 +153,9 @@ public final class JudgeClient implements AutoCloseable {
       this.prompt = prompt;
       this.response = response;
       this.key = spec.cacheSize() > 0
-          ? ContentCache.key(spec.protocol().code(), spec.model(), prompt, response)
+          // Exactly what the judge sees: the moderation protocol never sends the prompt.
+          ? ContentCache.key(spec.protocol().code(), spec.model(),
+              spec.protocol() == JudgeSpec.Protocol.LLAMA_GUARD ? prompt : null, response)
           : null;
     }
 

@@ -291,6 +291,21 @@ class JudgeClientTest {
   }
 
   @Test
+  void shouldKeyTheModerationCacheByTheResponseAloneSinceThatIsAllItSees() throws Exception {
+    start(JudgeSpec.Protocol.OPENAI_MODERATION, r -> Reply.ok(SAFE_MODERATION));
+    await(client.judge("one prompt", "same response"));
+    assertThat(await(client.judge("another prompt", "same response")).outcome()).isEqualTo(JudgeOutcome.CACHE_HIT);
+  }
+
+  @Test
+  void shouldKeyTheLlamaGuardCacheByTheWholeConversation() throws Exception {
+    start(JudgeSpec.Protocol.LLAMA_GUARD, r -> Reply.ok(JudgeTestServer.chat("safe")));
+    await(client.judge("one prompt", "same response"));
+    assertThat(await(client.judge("another prompt", "same response")).outcome()).isEqualTo(JudgeOutcome.OK);
+    assertThat(server.requestCount()).isEqualTo(2);
+  }
+
+  @Test
   void shouldEvictTheLeastRecentlyUsedVerdict() throws Exception {
     start(JudgeSpec.Protocol.OPENAI_MODERATION, r -> Reply.ok(SAFE_MODERATION), Duration.ofSeconds(5), 1, 4, 2, 100);
     await(client.judge("p", "a"));
