@@ -1,6 +1,7 @@
 package io.llmsafety.monitor.jobs;
 
 import io.llmsafety.monitor.alerts.AlertFactory;
+import io.llmsafety.monitor.detectors.AlertLifecycle;
 import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.RateTest;
 import io.llmsafety.monitor.detectors.TriggerMiner;
@@ -22,7 +23,9 @@ public record PipelineSettings(
     long maxOutOfOrdernessMillis,
     long idlenessMillis,
     long dedupHorizonMillis,
-    long variantTtlMillis) implements Serializable {
+    long variantTtlMillis,
+    AlertLifecycle.Settings lifecycle,
+    BaselineSpec baselines) implements Serializable {
 
   /** Statistics per variant that share the fleet's false-alarm budget. */
   static final int TESTS_PER_VARIANT = 5;
@@ -62,6 +65,8 @@ public record PipelineSettings(
         spec.alerts().includeText());
     EventTimeSpec t = spec.eventTime();
     return new PipelineSettings(scoring, monitor, new AlertFactory(spec.alerts().runbookBaseUrl(), spec.alerts().includeText()),
-        t.maxOutOfOrderness().toMillis(), t.idleness().toMillis(), t.dedupHorizon().toMillis(), t.variantTtl().toMillis());
+        t.maxOutOfOrderness().toMillis(), t.idleness().toMillis(), t.dedupHorizon().toMillis(), t.variantTtl().toMillis(),
+        new AlertLifecycle.Settings(spec.alerts().pendingFor().toMillis(), spec.alerts().renotifyInterval().toMillis()),
+        baseline);
   }
 }

@@ -69,7 +69,7 @@ public final class SafetyJob {
         .keyBy(ScoredEvent::variantId)
         .connect(control.keyBy(ControlCommand::variantId))
         .process(new VariantMonitorFunction(settings.monitor(), settings.alerts(), settings.dedupHorizonMillis(),
-            settings.variantTtlMillis()))
+            settings.variantTtlMillis(), settings.lifecycle(), settings.baselines()))
         .name("variant-monitor")
         .uid("variant-monitor");
 

@@ -2,6 +2,7 @@ package io.llmsafety.monitor.jobs;
 
 import io.llmsafety.monitor.alerts.Alert;
 import io.llmsafety.monitor.alerts.AlertFactory;
+import io.llmsafety.monitor.detectors.AlertLifecycle;
 import io.llmsafety.monitor.detectors.DetectorSignal;
 import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.WindowStats;
@@ -9,6 +10,7 @@ import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.RejectReason;
 import io.llmsafety.monitor.event.ScoredEvent;
+import io.llmsafety.monitor.jobs.config.BaselineSpec;
 import io.llmsafety.monitor.metrics.SafetyMetrics;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,6 +40,10 @@ import org.apache.flink.util.OutputTag;
  * Duplicates by {@code event_id} are dropped and counted within a horizon of one to two
  * {@code dedupHorizon}s (two rotating id sets). A variant silent for {@code variantTtl} of event
  * time loses all its state.
+ *
+ * <p>Detector transitions pass through an {@link AlertLifecycle} (pending, firing, re-notification,
+ * resolved) in event time; its deadlines are event-time timers, so a variant that falls silent while
+ * firing is still re-notified. Where a variant's baselines come from follows {@link BaselineSpec}.
  */
 public final class VariantMonitorFunction extends KeyedCoProcessFunction<String, ScoredEvent, ControlCommand, Alert> {
 
@@ -54,6 +60,9 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
   private final AlertFactory alertFactory;
   private final long dedupHorizonMillis;
   private final long variantTtlMillis;
+  private final AlertLifecycle.Settings lifecycleSettings;
+  /** Null: every variant learns its baselines from its own reference window. */
+  private final BaselineSpec baselines;
 
   private transient ValueState<byte[]> monitorState;
   private transient MapState<Long, List<ScoredEvent>> buffer;
@@ -62,13 +71,21 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
   private transient ValueState<Long> dedupGeneration;
   private transient ValueState<Long> pendingFlush;
   private transient SafetyMetrics metrics;
+  private transient ValueState<byte[]> lifecycleState;
 
   public VariantMonitorFunction(VariantMonitor.Settings monitorSettings, AlertFactory alertFactory,
       long dedupHorizonMillis, long variantTtlMillis) {
+    this(monitorSettings, alertFactory, dedupHorizonMillis, variantTtlMillis, AlertLifecycle.Settings.IMMEDIATE, null);
+  }
+
+  public VariantMonitorFunction(VariantMonitor.Settings monitorSettings, AlertFactory alertFactory,
+      long dedupHorizonMillis, long variantTtlMillis, AlertLifecycle.Settings lifecycleSettings, BaselineSpec baselines) {
     this.monitorSettings = monitorSettings;
     this.alertFactory = alertFactory;
     this.dedupHorizonMillis = dedupHorizonMillis;
     this.variantTtlMillis = variantTtlMillis;
+    this.lifecycleSettings = lifecycleSettings;
+    this.baselines = baselines;
   }
 
   @Override
@@ -80,6 +97,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     seenOdd = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen-odd", Types.STRING, Types.BOOLEAN));
     dedupGeneration = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-generation", Types.LONG));
     pendingFlush = getRuntimeContext().getState(new ValueStateDescriptor<>("pending-flush", Types.LONG));
+    lifecycleState = getRuntimeContext().getState(new ValueStateDescriptor<>("lifecycle", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     metrics = SafetyMetrics.get();
   }
 
@@ -117,10 +135,12 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     List<DetectorSignal> signals = new ArrayList<>();
     long at = monitor.lastEventTime() == Long.MIN_VALUE ? 0 : monitor.lastEventTime();
     monitor.rebaseline(at, signals);
-    for (DetectorSignal s : signals) {
-      metrics.alert(ctx.getCurrentKey(), s.kind(), s.severity(), false);
-      out.collect(alertFactory.toAlert(ctx.getCurrentKey(), monitor.baseModel(), s));
-    }
+    AlertLifecycle lifecycle = loadLifecycle();
+    List<AlertLifecycle.Notification> notifications = new ArrayList<>();
+    lifecycle.accept(signals, notifications);
+    emit(notifications, ctx.getCurrentKey(), monitor.baseModel(), out);
+    storeLifecycle(lifecycle);
+    armConfigured(monitor, ctx.getCurrentKey());
     monitorState.update(monitor.toBytes());
     LOG.info("Rebaselined variant {} on a control command", ctx.getCurrentKey());
   }
@@ -161,6 +181,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     VariantMonitor monitor;
     if (stored == null) {
       monitor = new VariantMonitor(monitorSettings, ctx.getCurrentKey());
+      armConfigured(monitor, ctx.getCurrentKey());
       metrics.variantTracked(1);
     } else {
       monitor = VariantMonitor.fromBytes(stored, monitorSettings);
@@ -168,22 +189,30 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
 
     List<DetectorSignal> signals = new ArrayList<>();
     List<WindowStats> windows = new ArrayList<>();
+    AlertLifecycle lifecycle = loadLifecycle();
+    List<AlertLifecycle.Notification> notifications = new ArrayList<>();
+    AlertLifecycle.CurrentSignals current = monitor::currentSignal;
     for (ScoredEvent e : ready) {
       if (isDuplicate(e)) {
         metrics.duplicateEvent(e.variantId());
         continue;
       }
+      // Deadlines before this event take effect first, whichever way event time reached them.
+      lifecycle.advanceTo(e.timestamp() - 1, current, notifications);
       metrics.event(e.variantId(), e.risky(), e.refused(), e.harmful(), e.harm());
       monitor.observe(e, signals, windows);
+      lifecycle.accept(signals, notifications);
+      signals.clear();
     }
     monitor.advanceTo(watermark, signals, windows);
+    lifecycle.accept(signals, notifications);
+    if (watermark != Long.MAX_VALUE) {
+      // The final watermark of a bounded input means "no more input", not "time passed".
+      lifecycle.advanceTo(watermark, current, notifications);
+    }
 
     String variant = ctx.getCurrentKey();
-    for (DetectorSignal s : signals) {
-      Alert alert = alertFactory.toAlert(variant, monitor.baseModel(), s);
-      metrics.alert(variant, s.kind(), s.severity(), s.firing());
-      out.collect(alert);
-    }
+    emit(notifications, variant, monitor.baseModel(), out);
     for (WindowStats w : windows) {
       metrics.windowRates(variant, "risky", w.riskyRefusalRate(), w.riskyHarmfulRate());
       metrics.windowRates(variant, "benign", w.benignRefusalRate(), w.benignHarmfulRate());
@@ -209,6 +238,10 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
       return;
     }
     monitorState.update(monitor.toBytes());
+    storeLifecycle(lifecycle);
+    if (lifecycle.nextDeadline() != Long.MAX_VALUE) {
+      ctx.timerService().registerEventTimeTimer(roundUp(lifecycle.nextDeadline()));
+    }
     if (monitor.openWindowEnd() != Long.MAX_VALUE) {
       ctx.timerService().registerEventTimeTimer(monitor.openWindowEnd() - 1);
     }
@@ -218,6 +251,54 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     }
     if (monitor.lastEventTime() != Long.MIN_VALUE) {
       ctx.timerService().registerEventTimeTimer(monitor.lastEventTime() + variantTtlMillis);
+    }
+  }
+
+  /** Sends the lifecycle's alert records and keeps the alert metrics in step with them. */
+  private void emit(List<AlertLifecycle.Notification> notifications, String variant, String baseModel, Collector<Alert> out) {
+    for (AlertLifecycle.Notification n : notifications) {
+      DetectorSignal s = n.signal();
+      switch (n.phase()) {
+        case PENDING -> metrics.alertPending(variant, s.kind(), s.severity(), true);
+        case PENDING_CANCELLED -> metrics.alertPending(variant, s.kind(), s.severity(), false);
+        case FIRING -> {
+          if (lifecycleSettings.pendingForMillis() > 0) {
+            metrics.alertPending(variant, s.kind(), s.severity(), false);
+          }
+          metrics.alert(variant, s.kind(), s.severity(), true);
+        }
+        case RENOTIFY -> metrics.alertRenotified(variant, s.kind(), s.severity());
+        case RESOLVED -> metrics.alert(variant, s.kind(), s.severity(), false);
+      }
+      if (n.isAlert()) {
+        out.collect(alertFactory.toAlert(variant, baseModel, s, n.count(), n.notifiedAt()));
+      }
+    }
+  }
+
+  /** Applies the job spec's expected rates to a variant whose baseline source is {@code config}. */
+  private void armConfigured(VariantMonitor monitor, String variant) {
+    if (baselines == null) {
+      return;
+    }
+    BaselineSpec.Resolved r = baselines.forVariant(variant);
+    if (r.source() == BaselineSpec.Source.CONFIG) {
+      BaselineSpec.ExpectedRates x = r.expected();
+      monitor.armFromExpectations(x.riskyRefusalRate(), x.riskyHarmfulRate(), x.benignHarmfulRate(), x.benignRefusalRate());
+    }
+  }
+
+  private AlertLifecycle loadLifecycle() throws Exception {
+    byte[] stored = lifecycleState.value();
+    return stored == null ? new AlertLifecycle(lifecycleSettings) : AlertLifecycle.fromBytes(stored, lifecycleSettings);
+  }
+
+  /** Most variants have no open episode: they keep no lifecycle state at all. */
+  private void storeLifecycle(AlertLifecycle lifecycle) throws Exception {
+    if (lifecycle.isEmpty()) {
+      lifecycleState.clear();
+    } else {
+      lifecycleState.update(lifecycle.toBytes());
     }
   }
 
@@ -275,6 +356,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     seenOdd.clear();
     dedupGeneration.clear();
     pendingFlush.clear();
+    lifecycleState.clear();
   }
 
   static long roundUp(long timestamp) {
