@@ -172,8 +172,9 @@ public final class AlertLifecycle {
 
   /**
    * Acts on every deadline up to and including {@code time}: confirms pending episodes that are
-   * still open and re-notifies firing ones. Several missed re-notifications of one episode collapse
-   * into one, at the latest missed deadline.
+   * still open and re-notifies firing ones. Each missed re-notification is sent, dated at its own
+   * deadline: collapsing them would make the output depend on how far each watermark jumped. The
+   * variant TTL bounds how many one jump can release ({@code variant_ttl / renotify_interval}).
    */
   public void advanceTo(long time, CurrentSignals current, List<Notification> out) {
     for (Map.Entry<String, Episode> entry : episodes.entrySet()) {
@@ -193,11 +194,12 @@ public final class AlertLifecycle {
         e.deadline = Long.MAX_VALUE;
         continue;
       }
-      long missed = (time - e.deadline) / interval;
-      long at = e.deadline + missed * interval;
-      e.count++;
-      e.deadline = saturatedAdd(at, interval);
-      out.add(new Notification(Phase.RENOTIFY, snapshot(entry.getKey(), e, at, current), e.count, at));
+      while (e.deadline <= time) {
+        long at = e.deadline;
+        e.count++;
+        e.deadline = saturatedAdd(at, interval);
+        out.add(new Notification(Phase.RENOTIFY, snapshot(entry.getKey(), e, at, current), e.count, at));
+      }
     }
   }
 

@@ -290,8 +290,15 @@ final class JobSpecParser {
     } catch (URISyntaxException e) {
       throw s.error("runbook_base_url", "must be an absolute http(s) URL, got '" + runbook + "'");
     }
-    AlertsSpec spec = new AlertsSpec(runbook, s.bool("include_text", false), s.integer("max_evidence_events", 10, 0, 1000),
-        s.durationOrZero("pending_for", "0s"), s.durationOrZero("renotify_interval", "4h"));
+    boolean includeText = s.bool("include_text", false);
+    int maxEvidence = s.integer("max_evidence_events", 10, 0, 1000);
+    Duration pendingFor = s.durationOrZero("pending_for", "0s");
+    Duration renotify = s.durationOrZero("renotify_interval", "4h");
+    // A tiny interval would turn one long episode into a stream of records.
+    if (!renotify.isZero() && renotify.compareTo(Duration.ofMinutes(1)) < 0) {
+      throw s.error("renotify_interval", "must be 0s (never) or at least 1m, got " + Durations.format(renotify));
+    }
+    AlertsSpec spec = new AlertsSpec(runbook, includeText, maxEvidence, pendingFor, renotify);
     s.end();
     return spec;
   }
