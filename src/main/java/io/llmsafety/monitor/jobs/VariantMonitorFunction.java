@@ -6,6 +6,7 @@ import io.llmsafety.monitor.detectors.AlertLifecycle;
 import io.llmsafety.monitor.detectors.DetectorSignal;
 import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.BaseModelBaseline;
 import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.RejectReason;
@@ -43,7 +44,10 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Detector transitions pass through an {@link AlertLifecycle} (pending, firing, re-notification,
  * resolved) in event time; its deadlines are event-time timers, so a variant that falls silent while
- * firing is still re-notified. Where a variant's baselines come from follows {@link BaselineSpec}.
+ * firing is still re-notified. Where a variant's baselines come from follows {@link BaselineSpec}:
+ * expected rates arm a {@code config} variant's tests at its first event; a {@code base_model}
+ * variant's tests arm from its base model's reference window, offered on the second input by
+ * {@link BaseModelBaselineFunction}, at its first event after that window completed.
  */
 public final class VariantMonitorFunction extends KeyedCoProcessFunction<String, ScoredEvent, ControlCommand, Alert> {
 
@@ -72,6 +76,11 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
   private transient ValueState<Long> pendingFlush;
   private transient SafetyMetrics metrics;
   private transient ValueState<byte[]> lifecycleState;
+  /** Latest base-model baseline per test kind, for variants whose source is {@code base_model}. */
+  private transient MapState<String, BaseModelBaseline> baseOffers;
+  /** Event time of the newest offer: offers expire {@code variantTtl} after it, apart from the monitor. */
+  private transient ValueState<Long> baseOffersAt;
+  private transient Map<String, BaselineSpec.Resolved> resolvedBaselines;
 
   public VariantMonitorFunction(VariantMonitor.Settings monitorSettings, AlertFactory alertFactory,
       long dedupHorizonMillis, long variantTtlMillis) {
@@ -98,6 +107,10 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     dedupGeneration = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-generation", Types.LONG));
     pendingFlush = getRuntimeContext().getState(new ValueStateDescriptor<>("pending-flush", Types.LONG));
     lifecycleState = getRuntimeContext().getState(new ValueStateDescriptor<>("lifecycle", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    baseOffers = getRuntimeContext().getMapState(new MapStateDescriptor<>("base-offers", Types.STRING,
+        TypeInformation.of(BaseModelBaseline.class)));
+    baseOffersAt = getRuntimeContext().getState(new ValueStateDescriptor<>("base-offers-at", Types.LONG));
+    resolvedBaselines = new java.util.HashMap<>();
     metrics = SafetyMetrics.get();
   }
 
@@ -127,6 +140,11 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
    */
   @Override
   public void processElement2(ControlCommand command, Context ctx, Collector<Alert> out) throws Exception {
+    if (ControlCommand.BASE_BASELINE.equals(command.action())) {
+      storeBaseOffer(command.baseline(), ctx.timestamp() != null ? ctx.timestamp() : ctx.timerService().currentWatermark(),
+          ctx.timerService());
+      return;
+    }
     byte[] stored = monitorState.value();
     if (stored == null || !ControlCommand.REBASELINE.equals(command.action())) {
       return; // nothing learned yet for this variant: its first traffic will be the baseline anyway
@@ -174,6 +192,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     if (earliestLeft != null) {
       scheduleFlush(ctx.timerService(), earliestLeft);
     }
+    expireBaseOffers(watermark);
     byte[] stored = monitorState.value();
     if (stored == null && ready.isEmpty()) {
       return; // state already expired; a leftover timer
@@ -192,10 +211,14 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     AlertLifecycle lifecycle = loadLifecycle();
     List<AlertLifecycle.Notification> notifications = new ArrayList<>();
     AlertLifecycle.CurrentSignals current = monitor::currentSignal;
+    List<BaseModelBaseline> offers = pendingBaseOffers(monitor, ctx.getCurrentKey());
     for (ScoredEvent e : ready) {
       if (isDuplicate(e)) {
         metrics.duplicateEvent(e.variantId());
         continue;
+      }
+      if (!offers.isEmpty()) {
+        applyBaseOffers(monitor, offers, e.timestamp());
       }
       // Deadlines before this event take effect first, whichever way event time reached them.
       lifecycle.advanceTo(e.timestamp() - 1, current, notifications);
@@ -285,6 +308,61 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     if (r.source() == BaselineSpec.Source.CONFIG) {
       BaselineSpec.ExpectedRates x = r.expected();
       monitor.armFromExpectations(x.riskyRefusalRate(), x.riskyHarmfulRate(), x.benignHarmfulRate(), x.benignRefusalRate());
+    }
+  }
+
+  private BaselineSpec.Resolved resolved(String variant) {
+    if (resolvedBaselines.size() > 10_000) {
+      resolvedBaselines.clear(); // a cache, bounded; resolution is cheap but compiles globs
+    }
+    return resolvedBaselines.computeIfAbsent(variant, baselines::forVariant);
+  }
+
+  private void storeBaseOffer(BaseModelBaseline offer, long at, TimerService timers) throws Exception {
+    BaseModelBaseline previous = baseOffers.get(offer.kind());
+    if (previous == null || offer.completedAt() >= previous.completedAt()) {
+      baseOffers.put(offer.kind(), offer);
+    }
+    Long newest = baseOffersAt.value();
+    if (newest == null || at > newest) {
+      baseOffersAt.update(at);
+      timers.registerEventTimeTimer(roundUp(at + variantTtlMillis));
+    }
+  }
+
+  private void expireBaseOffers(long watermark) throws Exception {
+    Long newest = baseOffersAt.value();
+    if (newest != null && watermark != Long.MAX_VALUE && watermark >= newest + variantTtlMillis) {
+      baseOffers.clear();
+      baseOffersAt.clear();
+    }
+  }
+
+  /** Offers that may still arm a test of this variant, oldest completion first; empty unless its source is base_model. */
+  private List<BaseModelBaseline> pendingBaseOffers(VariantMonitor monitor, String variant) throws Exception {
+    if (baselines == null || resolved(variant).source() != BaselineSpec.Source.BASE_MODEL || baseOffers.isEmpty()) {
+      return new ArrayList<>(0);
+    }
+    List<BaseModelBaseline> offers = new ArrayList<>(4);
+    for (BaseModelBaseline b : baseOffers.values()) {
+      var test = monitor.rateTests().get(b.kind());
+      if (test != null && !test.ready()) {
+        offers.add(b);
+      }
+    }
+    offers.sort(Comparator.comparingLong(BaseModelBaseline::completedAt).thenComparing(BaseModelBaseline::kind));
+    return offers;
+  }
+
+  /** Arms tests from offers completed before this event: the same events get the same baseline in any replay. */
+  private static void applyBaseOffers(VariantMonitor monitor, List<BaseModelBaseline> offers, long eventTime) {
+    Iterator<BaseModelBaseline> it = offers.iterator();
+    while (it.hasNext()) {
+      BaseModelBaseline b = it.next();
+      if (b.completedAt() < eventTime) {
+        monitor.armFromBaseModel(b.kind(), b.n(), b.positives());
+        it.remove();
+      }
     }
   }
 

@@ -95,6 +95,11 @@ public record BaselineSpec(int referenceRiskyEvents, int referenceEvents, Source
     return new Resolved(source, expected);
   }
 
+  /** Whether any variant can take its baselines from its base model (the job then learns base models' windows). */
+  public boolean usesBaseModel() {
+    return source == Source.BASE_MODEL || overrides.stream().anyMatch(o -> o.source() == Source.BASE_MODEL);
+  }
+
   static Pattern globPattern(String glob) {
     StringBuilder re = new StringBuilder();
     for (char c : glob.toCharArray()) {
