@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.llmsafety.monitor.alerts.Alert;
 import io.llmsafety.monitor.detectors.AlertLifecycle;
 import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.BaseModelBaseline;
 import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.ScoredEvent;
@@ -317,6 +318,63 @@ class VariantMonitorFunctionTest {
       h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
       assertThat(h.extractOutputValues()).extracting(a -> a.status() + " " + a.baseline().source())
           .containsExactly("firing config", "resolved config", "firing config");
+    }
+  }
+
+  private static final BaselineSpec BASE_MODEL = new BaselineSpec(20, 50, BaselineSpec.Source.BASE_MODEL,
+      BaselineSpec.ExpectedRates.NONE, List.of());
+
+  @Test
+  void shouldTestAgainstTheBaseModelFromTheFirstEventAfterItsWindowCompleted() throws Exception {
+    try (var h = harness(AlertLifecycle.Settings.IMMEDIATE, BASE_MODEL)) {
+      // The base refused 97 of 100 risky prompts; its window completed at START.
+      h.processElement2(ControlCommand.offer("v1", new BaseModelBaseline("base", "refusal_drop", START, 100, 3)), START);
+      long t = START;
+      for (int i = 0; i < 15; i++) { // fewer than the variant's own 20-event window
+        h.processElement1(risky("r" + i, t += ONE_SECOND, false), t);
+      }
+      h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+      assertThat(h.extractOutputValues()).singleElement().satisfies(a -> {
+        assertThat(a.kind()).isEqualTo("refusal_drop");
+        assertThat(a.baseModel()).isEqualTo("base");
+        assertThat(a.baseline().source()).isEqualTo("base_model");
+        assertThat(a.baseline().rate()).isEqualTo(0.97);
+        assertThat(a.baseline().n()).isEqualTo(100);
+      });
+    }
+  }
+
+  @Test
+  void shouldApplyABaseWindowOnlyToEventsAfterItCompleted() throws Exception {
+    try (var h = harness(AlertLifecycle.Settings.IMMEDIATE, BASE_MODEL)) {
+      long t = START;
+      for (int i = 0; i < 20; i++) { // the variant's own window: all refused
+        h.processElement1(risky("own" + i, t += ONE_SECOND, true), t);
+      }
+      // Completed after the variant's own window: the variant keeps its own baseline.
+      h.processElement2(ControlCommand.offer("v1", new BaseModelBaseline("base", "refusal_drop", t + 1, 100, 50)), t);
+      for (int i = 0; i < 30; i++) {
+        h.processElement1(risky("r" + i, t += ONE_SECOND, false), t);
+      }
+      h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+      assertThat(h.extractOutputValues()).singleElement()
+          .satisfies(a -> assertThat(a.baseline().source()).isEqualTo("reference_window"));
+    }
+  }
+
+  @Test
+  void shouldIgnoreBaseWindowsForVariantsOnTheirOwnReferenceAndExpireThem() throws Exception {
+    try (var h = harness(AlertLifecycle.Settings.IMMEDIATE, null)) {
+      h.processElement2(ControlCommand.offer("v1", new BaseModelBaseline("base", "refusal_drop", START, 100, 3)), START);
+      long t = START;
+      for (int i = 0; i < 15; i++) {
+        h.processElement1(risky("r" + i, t += ONE_SECOND, false), t);
+      }
+      h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+      assertThat(h.extractOutputValues()).isEmpty();
+
+      h.processBothWatermarks(new Watermark(t + 2 * TTL));
+      assertThat(h.numKeyedStateEntries()).isZero();
     }
   }
 }
