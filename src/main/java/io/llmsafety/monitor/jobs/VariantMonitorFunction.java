@@ -154,10 +154,11 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     long at = monitor.lastEventTime() == Long.MIN_VALUE ? 0 : monitor.lastEventTime();
     monitor.rebaseline(at, signals);
     AlertLifecycle lifecycle = loadLifecycle();
+    boolean hadLifecycle = !lifecycle.isEmpty();
     List<AlertLifecycle.Notification> notifications = new ArrayList<>();
     lifecycle.accept(signals, notifications);
     emit(notifications, ctx.getCurrentKey(), monitor.baseModel(), out);
-    storeLifecycle(lifecycle);
+    storeLifecycle(lifecycle, hadLifecycle);
     armConfigured(monitor, ctx.getCurrentKey());
     monitorState.update(monitor.toBytes());
     LOG.info("Rebaselined variant {} on a control command", ctx.getCurrentKey());
@@ -209,6 +210,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     List<DetectorSignal> signals = new ArrayList<>();
     List<WindowStats> windows = new ArrayList<>();
     AlertLifecycle lifecycle = loadLifecycle();
+    boolean hadLifecycle = !lifecycle.isEmpty();
     List<AlertLifecycle.Notification> notifications = new ArrayList<>();
     AlertLifecycle.CurrentSignals current = monitor::currentSignal;
     List<BaseModelBaseline> offers = pendingBaseOffers(monitor, ctx.getCurrentKey());
@@ -261,7 +263,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
       return;
     }
     monitorState.update(monitor.toBytes());
-    storeLifecycle(lifecycle);
+    storeLifecycle(lifecycle, hadLifecycle);
     if (lifecycle.nextDeadline() != Long.MAX_VALUE) {
       ctx.timerService().registerEventTimeTimer(roundUp(lifecycle.nextDeadline()));
     }
@@ -371,12 +373,15 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     return stored == null ? new AlertLifecycle(lifecycleSettings) : AlertLifecycle.fromBytes(stored, lifecycleSettings);
   }
 
-  /** Most variants have no open episode: they keep no lifecycle state at all. */
-  private void storeLifecycle(AlertLifecycle lifecycle) throws Exception {
-    if (lifecycle.isEmpty()) {
-      lifecycleState.clear();
-    } else {
+  /**
+   * Most variants have no open episode: they keep no lifecycle state, and a flush that finds none
+   * and leaves none writes nothing (a RocksDB delete is a write).
+   */
+  private void storeLifecycle(AlertLifecycle lifecycle, boolean wasStored) throws Exception {
+    if (!lifecycle.isEmpty()) {
       lifecycleState.update(lifecycle.toBytes());
+    } else if (wasStored) {
+      lifecycleState.clear();
     }
   }
 

@@ -270,4 +270,25 @@ class VariantMonitorTest {
     assertThat(restored.benignHarm().baselineRate()).isEqualTo(0.002);
     assertThat(restored.toBytes()).isEqualTo(m.toBytes());
   }
+
+  @Test
+  void shouldReadRateTestStateWrittenBeforeBaselineSourcesExisted() throws Exception {
+    RateTest.Settings settings = settings().riskyCompliance();
+    RateTest test = new RateTest(settings, 5);
+    for (int i = 0; i < 60; i++) {
+      test.observe(i % 30 == 0, "e" + i, null);
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    test.writeTo(new java.io.DataOutputStream(bytes));
+    byte[] v3 = bytes.toByteArray();
+    // Version 2 is version 3 without the trailing source (writeUTF: 2 + 16 bytes), rate and size.
+    byte[] v2 = java.util.Arrays.copyOf(v3, v3.length - (2 + "reference_window".length() + 8 + 8));
+    v2[0] = 2;
+
+    RateTest old = RateTest.readFrom(new java.io.DataInputStream(new java.io.ByteArrayInputStream(v2)), settings, 5);
+    assertThat(old.ready()).isTrue();
+    assertThat(old.baselineSource()).isEqualTo("reference_window");
+    assertThat(old.baselineRate()).isEqualTo(test.baselineRate());
+    assertThat(old.statistic()).isEqualTo(test.statistic());
+  }
 }

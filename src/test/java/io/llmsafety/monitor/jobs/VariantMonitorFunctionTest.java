@@ -254,9 +254,15 @@ class VariantMonitorFunctionTest {
         pending.processElement1(e, e.timestamp());
       }
       immediate.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
-      pending.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
-
       Alert now = immediate.extractOutputValues().get(0);
+      long crossedAt = java.time.Instant.parse(now.detectedAt()).toEpochMilli();
+
+      pending.processBothWatermarks(new Watermark(crossedAt + 19 * ONE_SECOND));
+      assertThat(pending.extractOutputValues()).isEmpty();
+      assertThat(pendingGauge("refusal_drop")).isEqualTo(1.0);
+
+      pending.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
+      assertThat(pendingGauge("refusal_drop")).isEqualTo(0.0);
       Alert confirmed = pending.extractOutputValues().get(0);
       assertThat(pending.extractOutputValues()).hasSize(1);
       assertThat(confirmed.alertId()).isEqualTo(now.alertId());
@@ -264,6 +270,11 @@ class VariantMonitorFunctionTest {
       assertThat(java.time.Instant.parse(confirmed.notifiedAt()))
           .isEqualTo(java.time.Instant.parse(now.detectedAt()).plusSeconds(20));
     }
+  }
+
+  private static double pendingGauge(String kind) {
+    io.llmsafety.monitor.metrics.SafetyMetrics m = io.llmsafety.monitor.metrics.SafetyMetrics.get();
+    return m.registry().find("llm.safety.alert.pending").tags("model_variant", m.variantLabel("v1"), "kind", kind).gauge().value();
   }
 
   @Test
