@@ -203,6 +203,25 @@ public final class AlertLifecycle {
     }
   }
 
+  /**
+   * Ends every open episode at {@code time} without a verdict, e.g. when a silent variant's state
+   * expires: a firing alert gets its resolved record (with {@code summary}) so that nothing stays
+   * firing with no state left to clear it; a pending one is cancelled.
+   */
+  public void closeAll(long time, String summary, List<Notification> out) {
+    for (Map.Entry<String, Episode> entry : episodes.entrySet()) {
+      Episode e = entry.getValue();
+      DetectorSignal c = e.crossing;
+      DetectorSignal closed = new DetectorSignal(c.kind(), c.severity(), false, time, c.observedRate(), c.observedN(),
+          c.baselineRate(), c.baselineN(), c.baselineSource(), c.statisticName(), c.statisticValue(), c.threshold(), c.arl0(),
+          List.of(), List.of(), List.of(), summary);
+      out.add(e.state == PENDING
+          ? new Notification(Phase.PENDING_CANCELLED, closed, 0, time)
+          : new Notification(Phase.RESOLVED, closed, e.count + 1, time));
+    }
+    episodes.clear();
+  }
+
   private void fire(Episode e, DetectorSignal s, long at, List<Notification> out) {
     e.state = FIRING;
     e.count = 1;

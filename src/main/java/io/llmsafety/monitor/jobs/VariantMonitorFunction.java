@@ -12,6 +12,7 @@ import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.RejectReason;
 import io.llmsafety.monitor.event.ScoredEvent;
 import io.llmsafety.monitor.jobs.config.BaselineSpec;
+import io.llmsafety.monitor.jobs.config.Durations;
 import io.llmsafety.monitor.metrics.SafetyMetrics;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -258,6 +259,16 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
 
     if (monitor.lastEventTime() != Long.MIN_VALUE && watermark >= monitor.lastEventTime() + variantTtlMillis
         && buffer.isEmpty()) {
+      if (!lifecycle.isEmpty() && watermark != Long.MAX_VALUE) {
+        // Taking a variant out of rotation is a normal response to an alert: close its episodes
+        // rather than leave them firing with no state to clear them. (Not at the end of a bounded
+        // input: that is no evidence of silence.)
+        List<AlertLifecycle.Notification> closed = new ArrayList<>();
+        lifecycle.closeAll(monitor.lastEventTime() + variantTtlMillis, "No traffic from " + variant + " for "
+            + Durations.format(java.time.Duration.ofMillis(variantTtlMillis))
+            + "; its state expired, so the alert closes without a verdict.", closed);
+        emit(closed, variant, monitor.baseModel(), out);
+      }
       clearAll();
       metrics.variantTracked(-1);
       return;

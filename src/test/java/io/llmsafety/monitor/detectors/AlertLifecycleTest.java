@@ -211,4 +211,20 @@ class AlertLifecycleTest {
   void shouldRejectNegativeDurations() {
     assertThatThrownBy(() -> new AlertLifecycle.Settings(-1, 0)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void shouldCloseFiringEpisodesAsResolvedAndCancelPendingOnesWithoutAVerdict() {
+    AlertLifecycle l = new AlertLifecycle(new AlertLifecycle.Settings(HOUR, 0));
+    accept(l, signal("harm_rise", true, START, 12.5));
+    advance(l, START + HOUR);
+    accept(l, signal("refusal_drop", true, START + 2 * HOUR, 12.5));
+
+    List<Notification> out = new ArrayList<>();
+    l.closeAll(START + 3 * HOUR, "expired", out);
+    assertThat(out).extracting(n -> n.phase() + " " + n.signal().kind() + " " + n.signal().firing())
+        .containsExactly("RESOLVED harm_rise false", "PENDING_CANCELLED refusal_drop false");
+    assertThat(out.get(0).signal().eventTime()).isEqualTo(START + 3 * HOUR);
+    assertThat(out.get(0).signal().summary()).isEqualTo("expired");
+    assertThat(l.isEmpty()).isTrue();
+  }
 }

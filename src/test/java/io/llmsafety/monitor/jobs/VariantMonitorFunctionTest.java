@@ -388,4 +388,22 @@ class VariantMonitorFunctionTest {
       assertThat(h.numKeyedStateEntries()).isZero();
     }
   }
+
+  @Test
+  void shouldResolveAFiringAlertWhenTheSilentVariantsStateExpires() throws Exception {
+    try (var h = harness(new AlertLifecycle.Settings(0, 0), null)) {
+      List<ScoredEvent> events = degradingStream();
+      for (ScoredEvent e : events) {
+        h.processElement1(e, e.timestamp());
+      }
+      long last = events.get(events.size() - 1).timestamp();
+      h.processBothWatermarks(new Watermark(last + TTL));
+
+      List<Alert> alerts = h.extractOutputValues();
+      assertThat(alerts).extracting(Alert::status).containsExactly(Alert.FIRING, Alert.RESOLVED);
+      assertThat(alerts.get(1).detectedAt()).isEqualTo(java.time.Instant.ofEpochMilli(last + TTL).toString());
+      assertThat(alerts.get(1).summary()).contains("state expired");
+      assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
 }
