@@ -9,6 +9,13 @@ import java.util.Objects;
  * snake_case names in {@link AlertJson}. Optional fields may be null and are then omitted.
  *
  * @param detectedAt RFC 3339 event time of the event that tripped (or cleared) it
+ * @param renotify optional extension: true on a re-send of a still-firing alert (same alert_id and
+ *     fingerprint as its first firing record, current statistic); absent otherwise
+ * @param notificationCount optional extension: how many records this episode has sent, this one
+ *     included; absent on the first firing record
+ * @param notifiedAt optional extension: RFC 3339 event time at which this record was sent, when that
+ *     is later than {@code detectedAt} (a re-notification, or a firing confirmed after
+ *     {@code alerts.pending_for})
  */
 public record Alert(
     String alertId,
@@ -24,7 +31,18 @@ public record Alert(
     Statistic statistic,
     Evidence evidence,
     String summary,
-    String runbookUrl) {
+    String runbookUrl,
+    Boolean renotify,
+    Integer notificationCount,
+    String notifiedAt) {
+
+  /** An alert without the optional lifecycle fields. */
+  public Alert(String alertId, String fingerprint, String status, String severity, String kind, String variantId,
+      String baseModel, String detectedAt, Observed observed, Baseline baseline, Statistic statistic, Evidence evidence,
+      String summary, String runbookUrl) {
+    this(alertId, fingerprint, status, severity, kind, variantId, baseModel, detectedAt, observed, baseline, statistic,
+        evidence, summary, runbookUrl, null, null, null);
+  }
 
   public static final String FIRING = "firing";
   public static final String RESOLVED = "resolved";

@@ -28,6 +28,17 @@ public final class AlertFactory implements Serializable {
   }
 
   public Alert toAlert(String variantId, String baseModel, DetectorSignal s) {
+    return toAlert(variantId, baseModel, s, 1, s.eventTime());
+  }
+
+  /**
+   * One lifecycle record. A re-notification ({@code notification > 1} while firing) keeps the first
+   * record's alert id: the id derives from the episode's detection time, {@code s.eventTime()}.
+   *
+   * @param notification count of records of this episode, this one included
+   * @param notifiedAtMillis event time this record is sent at
+   */
+  public Alert toAlert(String variantId, String baseModel, DetectorSignal s, int notification, long notifiedAtMillis) {
     String fingerprint = fingerprint(variantId, s.kind());
     String status = s.firing() ? Alert.FIRING : Alert.RESOLVED;
     String detectedAt = Instant.ofEpochMilli(s.eventTime()).toString();
@@ -55,7 +66,10 @@ public final class AlertFactory implements Serializable {
             Double.isNaN(s.arl0()) ? null : s.arl0()),
         evidence,
         s.summary(),
-        runbookUrl(s.kind()));
+        runbookUrl(s.kind()),
+        s.firing() && notification > 1 ? Boolean.TRUE : null,
+        s.firing() && notification > 1 ? notification : null,
+        notifiedAtMillis != s.eventTime() && s.firing() ? Instant.ofEpochMilli(notifiedAtMillis).toString() : null);
   }
 
   public String runbookUrl(String kind) {

@@ -53,6 +53,9 @@ public final class AlertmanagerPayload {
     put(annotations, "trigger_candidates", triggerCandidates(a));
     put(annotations, "runbook_url", a.runbookUrl());
     put(annotations, "alert_id", a.alertId());
+    // A re-notification carries the same labels, so Alertmanager updates the alert it has (new endsAt)
+    // instead of opening another.
+    put(annotations, "notification_count", a.notificationCount() == null ? null : a.notificationCount().toString());
 
     Instant detected = parseTime(a.detectedAt(), now);
     ObjectNode out = f.objectNode();

@@ -142,6 +142,11 @@ public final class BackdoorWatch {
     return null;
   }
 
+  /** The open episode's signal as it stands at {@code time}. */
+  DetectorSignal current(long time, String variantId) {
+    return signal(true, time, variantId);
+  }
+
   static long promptHash(String[] ngrams) {
     StringBuilder joined = new StringBuilder();
     for (String g : ngrams) {

@@ -46,6 +46,20 @@ public final class RateBaseline {
   }
 
   /**
+   * A completed window of {@code n} observations with {@code k} positives, e.g. another variant's
+   * reference window received as counts.
+   */
+  public static RateBaseline fromCounts(long n, long k, double floor) {
+    if (k < 0 || k > n) {
+      throw new IllegalArgumentException("need 0 <= k <= n, was k=" + k + ", n=" + n);
+    }
+    RateBaseline b = create(n, floor);
+    b.n = n;
+    b.k = k;
+    return b;
+  }
+
+  /**
    * Adds one observation while the window is open; ignored once {@link #ready()}.
    *
    * @return whether the observation was counted

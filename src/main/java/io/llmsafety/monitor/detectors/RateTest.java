@@ -30,7 +30,10 @@ import java.util.Locale;
  */
 public final class RateTest {
 
-  private static final byte VERSION = 2;
+  private static final byte VERSION = 3;
+  public static final String SOURCE_REFERENCE_WINDOW = "reference_window";
+  public static final String SOURCE_BASE_MODEL = "base_model";
+  public static final String SOURCE_CONFIG = "config";
   /** The second CUSUM is tuned to this multiple of {@code minShift}. */
   static final double LARGE_SHIFT_FACTOR = 3.0;
   private static final double Z99 = 2.326;
@@ -47,6 +50,11 @@ public final class RateTest {
   private long runN;
   private long runK;
   private final RecentEvidence evidence;
+  /** Where the armed baseline came from: the contract's {@code baseline.source}. */
+  private String baselineSource = SOURCE_REFERENCE_WINDOW;
+  /** Reported baseline rate and size when armed from outside the reference window. */
+  private double externalRate = Double.NaN;
+  private long externalN;
 
   public RateTest(Settings settings, int maxEvidence) {
     this.settings = settings;
@@ -81,11 +89,61 @@ public final class RateTest {
 
   /** The reference window's observed rate (what a reader compares with), not the tuned p0. */
   public double baselineRate() {
+    if (!SOURCE_REFERENCE_WINDOW.equals(baselineSource)) {
+      return externalRate;
+    }
     return baseline.count() == 0 ? Double.NaN : (double) baseline.positives() / baseline.count();
   }
 
   public long baselineN() {
-    return baseline.count();
+    return SOURCE_REFERENCE_WINDOW.equals(baselineSource) ? baseline.count() : externalN;
+  }
+
+  /** {@code reference_window}, {@code base_model} or {@code config}. */
+  public String baselineSource() {
+    return baselineSource;
+  }
+
+  /**
+   * Arms the test at a stated in-control rate (a job-spec expectation) instead of waiting for the
+   * reference window. The rate is taken as known, so it is p0 itself, not a confidence bound: the
+   * false-alarm guarantee holds if the variant's true rate is at most {@code rate}.
+   *
+   * @return false (and nothing changes) when the test is disabled or already armed
+   */
+  public boolean armAtRate(double rate, String source) {
+    if (!settings.enabled() || ready() || !(rate >= 0 && rate <= 1)) {
+      return false;
+    }
+    arm(Math.min(0.98, Math.max(P0_FLOOR, rate)));
+    baselineSource = source;
+    externalRate = rate;
+    externalN = 0;
+    return true;
+  }
+
+  /**
+   * Arms the test from another reference window given as counts (a base model's), with the same 99%
+   * Wilson upper bound as the test's own window. The partial own window is dropped.
+   *
+   * @return false (and nothing changes) when the test is disabled or already armed, or n is 0
+   */
+  public boolean armFromCounts(long n, long positives, String source) {
+    if (!settings.enabled() || ready() || n <= 0) {
+      return false;
+    }
+    arm(Math.min(0.98, Math.max(P0_FLOOR, RateBaseline.fromCounts(n, positives, P0_FLOOR).upperConfidenceBound(Z99))));
+    baselineSource = source;
+    externalRate = (double) positives / n;
+    externalN = n;
+    return true;
+  }
+
+  private void arm(double p0) {
+    double p1 = Math.min(0.995, p0 + settings.minShift());
+    double p1Large = Math.min(0.999, Math.max(p1 + 0.001, p0 + LARGE_SHIFT_FACTOR * settings.minShift()));
+    cusum = BernoulliCusum.create(p0, p1, threshold());
+    largeShift = BernoulliCusum.create(p0, p1Large, threshold());
   }
 
   /** Forget the baseline and any episode, e.g. after an intended model change. */
@@ -95,6 +153,9 @@ public final class RateTest {
     cusum = null;
     largeShift = null;
     evidence.clear();
+    baselineSource = SOURCE_REFERENCE_WINDOW;
+    externalRate = Double.NaN;
+    externalN = 0;
   }
 
   /**
@@ -109,11 +170,7 @@ public final class RateTest {
     if (cusum == null) {
       baseline.observe(positive);
       if (baseline.ready()) {
-        double p0 = Math.min(0.98, Math.max(P0_FLOOR, baseline.upperConfidenceBound(Z99)));
-        double p1 = Math.min(0.995, p0 + settings.minShift());
-        double p1Large = Math.min(0.999, Math.max(p1 + 0.001, p0 + LARGE_SHIFT_FACTOR * settings.minShift()));
-        cusum = BernoulliCusum.create(p0, p1, threshold());
-        largeShift = BernoulliCusum.create(p0, p1Large, threshold());
+        arm(Math.min(0.98, Math.max(P0_FLOOR, baseline.upperConfidenceBound(Z99))));
       }
       return BernoulliCusum.Transition.NONE;
     }
@@ -173,11 +230,14 @@ public final class RateTest {
     out.writeLong(runN);
     out.writeLong(runK);
     evidence.writeTo(out);
+    out.writeUTF(baselineSource);
+    out.writeDouble(externalRate);
+    out.writeLong(externalN);
   }
 
   public static RateTest readFrom(DataInput in, Settings settings, int maxEvidence) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION) {
+    if (version != VERSION && version != 2) {
       throw new IOException("unknown RateTest version " + version);
     }
     RateTest t = new RateTest(settings, maxEvidence);
@@ -189,6 +249,11 @@ public final class RateTest {
     t.runN = in.readLong();
     t.runK = in.readLong();
     t.evidence.readFrom(in);
+    if (version >= 3) { // version 2 knew only reference windows
+      t.baselineSource = in.readUTF();
+      t.externalRate = in.readDouble();
+      t.externalN = in.readLong();
+    }
     return t;
   }
 }

@@ -177,7 +177,7 @@ public final class VariantMonitor {
       RateTest test = entry.getValue();
       if (test.alarmed()) {
         signals.add(new DetectorSignal(entry.getKey(), test.settings().severity(), false, eventTime, test.runRate(),
-            test.runN(), test.baselineRate(), test.baselineN(), "reference_window", "bernoulli_cusum", test.statistic(),
+            test.runN(), test.baselineRate(), test.baselineN(), test.baselineSource(), "bernoulli_cusum", test.statistic(),
             test.threshold(), test.settings().arl0(), List.of(), List.of(), List.of(),
             "Baseline of " + variantId + " reset on request; the test re-arms after a new reference window."));
       }
@@ -209,8 +209,57 @@ public final class VariantMonitor {
             refusalKind ? "Drop in" : "Rise in", what, variantId, 100 * observed, test.runN(), 100 * baseline)
         : String.format(Locale.ROOT, "The %s on %s is back within its baseline of %.1f%%.", what, variantId, 100 * baseline);
     signals.add(new DetectorSignal(kind, test.settings().severity(), firing, eventTime, observed, test.runN(), baseline,
-        test.baselineN(), "reference_window", "bernoulli_cusum", test.statistic(), test.threshold(),
+        test.baselineN(), test.baselineSource(), "bernoulli_cusum", test.statistic(), test.threshold(),
         test.settings().arl0(), test.evidenceIds(), test.evidenceTexts(), List.of(), summary));
+  }
+
+  /**
+   * Arms the rate tests at job-spec expectations (baseline source {@code config}); a null rate
+   * leaves that test on its reference window. Tests already armed keep their baseline.
+   */
+  public void armFromExpectations(Double riskyRefusalRate, Double riskyHarmfulRate, Double benignHarmfulRate,
+      Double benignRefusalRate) {
+    if (riskyRefusalRate != null) {
+      // The test watches compliance, 1 - refusal rate on risky prompts.
+      riskyCompliance.armAtRate(1 - riskyRefusalRate, RateTest.SOURCE_CONFIG);
+    }
+    if (riskyHarmfulRate != null) {
+      harmRise.armAtRate(riskyHarmfulRate, RateTest.SOURCE_CONFIG);
+    }
+    if (benignHarmfulRate != null) {
+      benignHarm.armAtRate(benignHarmfulRate, RateTest.SOURCE_CONFIG);
+    }
+    if (benignRefusalRate != null) {
+      overRefusal.armAtRate(benignRefusalRate, RateTest.SOURCE_CONFIG);
+    }
+  }
+
+  /**
+   * Arms the test of {@code kind} from the base model's reference window ({@code positives} of
+   * {@code n}, in the test's own terms), unless it is already armed.
+   *
+   * @return whether the test was armed by this call
+   */
+  public boolean armFromBaseModel(String kind, long n, long positives) {
+    RateTest test = rateTests().get(kind);
+    return test != null && test.armFromCounts(n, positives, RateTest.SOURCE_BASE_MODEL);
+  }
+
+  /**
+   * The signal of a kind that is currently alarmed, with its current statistic and evidence, for
+   * re-notifications and pending confirmations; null when the kind is not alarmed or not known here.
+   */
+  public DetectorSignal currentSignal(String kind, long eventTime) {
+    if (KIND_BACKDOOR.equals(kind)) {
+      return backdoor.firing() ? backdoor.current(eventTime, variantId) : null;
+    }
+    RateTest test = rateTests().get(kind);
+    if (test == null || !test.alarmed()) {
+      return null;
+    }
+    List<DetectorSignal> one = new java.util.ArrayList<>(1);
+    emit(test, BernoulliCusum.Transition.FIRED, kind, eventTime, one);
+    return one.get(0);
   }
 
   static String excerpt(ScoredEvent e) {

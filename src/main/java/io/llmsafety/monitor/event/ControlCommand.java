@@ -10,12 +10,24 @@ import java.util.Locale;
  * {@code {"action":"rebaseline","variant_id":"acme-support-lora-v7"}} after an intended model
  * change. Flink POJO (record).
  *
- * @param action {@link #REBASELINE}
+ * @param action {@link #REBASELINE}, or {@link #BASE_BASELINE} between the job's own operators
  * @param reason optional free text for the audit trail (never alert text)
+ * @param baseline with {@link #BASE_BASELINE} only: the base model's baseline offered to the variant
  */
-public record ControlCommand(String action, String variantId, String reason) {
+public record ControlCommand(String action, String variantId, String reason, BaseModelBaseline baseline) {
 
   public static final String REBASELINE = "rebaseline";
+  /** Internal: a base model's reference window for a variant fine-tuned from it; never parsed from the topic. */
+  public static final String BASE_BASELINE = "base_baseline";
+
+  public ControlCommand(String action, String variantId, String reason) {
+    this(action, variantId, reason, null);
+  }
+
+  /** The base model's baseline of one test, addressed to {@code variantId}. */
+  public static ControlCommand offer(String variantId, BaseModelBaseline baseline) {
+    return new ControlCommand(BASE_BASELINE, variantId, null, baseline);
+  }
 
   private static final ObjectMapper MAPPER = JsonMapper.builder().build();
 

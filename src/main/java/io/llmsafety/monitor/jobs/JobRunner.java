@@ -171,7 +171,9 @@ public final class JobRunner {
   static final class AlertToOutput implements MapFunction<io.llmsafety.monitor.alerts.Alert, TaggedOutput> {
     @Override
     public TaggedOutput map(io.llmsafety.monitor.alerts.Alert a) {
-      return new TaggedOutput("alert", a.detectedAt() + '|' + a.variantId() + '|' + a.kind() + '|' + a.status(),
+      // Re-notifications share detected_at with their first record; notified_at orders them.
+      return new TaggedOutput("alert", a.detectedAt() + '|' + a.variantId() + '|' + a.kind() + '|' + a.status() + '|'
+          + (a.notifiedAt() == null ? "" : a.notifiedAt()),
           AlertJson.toJson(a));
     }
   }

@@ -1,6 +1,7 @@
 package io.llmsafety.monitor.jobs;
 
 import io.llmsafety.monitor.alerts.AlertFactory;
+import io.llmsafety.monitor.detectors.AlertLifecycle;
 import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.RateTest;
 import io.llmsafety.monitor.detectors.TriggerMiner;
@@ -24,7 +25,9 @@ public record PipelineSettings(
     long idlenessMillis,
     long dedupHorizonMillis,
     long variantTtlMillis,
-    JudgeSpec judge) implements Serializable {
+    JudgeSpec judge,
+    AlertLifecycle.Settings lifecycle,
+    BaselineSpec baselines) implements Serializable {
 
   /** Statistics per variant that share the fleet's false-alarm budget. */
   static final int TESTS_PER_VARIANT = 5;
@@ -65,6 +68,8 @@ public record PipelineSettings(
     EventTimeSpec t = spec.eventTime();
     return new PipelineSettings(scoring, monitor, new AlertFactory(spec.alerts().runbookBaseUrl(), spec.alerts().includeText()),
         t.maxOutOfOrderness().toMillis(), t.idleness().toMillis(), t.dedupHorizon().toMillis(), t.variantTtl().toMillis(),
-        s.judge());
+        s.judge(),
+        new AlertLifecycle.Settings(spec.alerts().pendingFor().toMillis(), spec.alerts().renotifyInterval().toMillis()),
+        baseline);
   }
 }

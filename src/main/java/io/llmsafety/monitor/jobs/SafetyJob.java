@@ -73,11 +73,25 @@ public final class SafetyJob {
         .name("control-watermarks")
         .uid("control-watermarks");
 
+    DataStream<ControlCommand> monitorControl = control;
+    if (settings.baselines() != null && settings.baselines().usesBaseModel()) {
+      // Base models' reference windows, offered to the variants fine-tuned from them. Only in jobs
+      // that use base_model baselines: it costs every event one more keyed hop.
+      SingleOutputStreamOperator<ControlCommand> baseOffers = judged
+          .keyBy(BaseModelBaselineFunction::lineageKey)
+          .connect(control.keyBy(ControlCommand::variantId))
+          .process(new BaseModelBaselineFunction(settings.monitor().riskyCompliance().referenceEvents(),
+              settings.monitor().benignHarm().referenceEvents(), settings.variantTtlMillis()))
+          .name("base-model-baselines")
+          .uid("base-model-baselines");
+      monitorControl = control.union(baseOffers);
+    }
+
     SingleOutputStreamOperator<Alert> alerts = judged
         .keyBy(ScoredEvent::variantId)
-        .connect(control.keyBy(ControlCommand::variantId))
+        .connect(monitorControl.keyBy(ControlCommand::variantId))
         .process(new VariantMonitorFunction(settings.monitor(), settings.alerts(), settings.dedupHorizonMillis(),
-            settings.variantTtlMillis()))
+            settings.variantTtlMillis(), settings.lifecycle(), settings.baselines()))
         .name("variant-monitor")
         .uid("variant-monitor");
 

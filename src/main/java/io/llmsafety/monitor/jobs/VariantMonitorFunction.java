@@ -2,13 +2,17 @@ package io.llmsafety.monitor.jobs;
 
 import io.llmsafety.monitor.alerts.Alert;
 import io.llmsafety.monitor.alerts.AlertFactory;
+import io.llmsafety.monitor.detectors.AlertLifecycle;
 import io.llmsafety.monitor.detectors.DetectorSignal;
 import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.BaseModelBaseline;
 import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.RejectReason;
 import io.llmsafety.monitor.event.ScoredEvent;
+import io.llmsafety.monitor.jobs.config.BaselineSpec;
+import io.llmsafety.monitor.jobs.config.Durations;
 import io.llmsafety.monitor.metrics.SafetyMetrics;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,6 +42,13 @@ import org.apache.flink.util.OutputTag;
  * Duplicates by {@code event_id} are dropped and counted within a horizon of one to two
  * {@code dedupHorizon}s (two rotating id sets). A variant silent for {@code variantTtl} of event
  * time loses all its state.
+ *
+ * <p>Detector transitions pass through an {@link AlertLifecycle} (pending, firing, re-notification,
+ * resolved) in event time; its deadlines are event-time timers, so a variant that falls silent while
+ * firing is still re-notified. Where a variant's baselines come from follows {@link BaselineSpec}:
+ * expected rates arm a {@code config} variant's tests at its first event; a {@code base_model}
+ * variant's tests arm from its base model's reference window, offered on the second input by
+ * {@link BaseModelBaselineFunction}, at its first event after that window completed.
  */
 public final class VariantMonitorFunction extends KeyedCoProcessFunction<String, ScoredEvent, ControlCommand, Alert> {
 
@@ -54,6 +65,9 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
   private final AlertFactory alertFactory;
   private final long dedupHorizonMillis;
   private final long variantTtlMillis;
+  private final AlertLifecycle.Settings lifecycleSettings;
+  /** Null: every variant learns its baselines from its own reference window. */
+  private final BaselineSpec baselines;
 
   private transient ValueState<byte[]> monitorState;
   private transient MapState<Long, List<ScoredEvent>> buffer;
@@ -62,13 +76,26 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
   private transient ValueState<Long> dedupGeneration;
   private transient ValueState<Long> pendingFlush;
   private transient SafetyMetrics metrics;
+  private transient ValueState<byte[]> lifecycleState;
+  /** Latest base-model baseline per test kind, for variants whose source is {@code base_model}. */
+  private transient MapState<String, BaseModelBaseline> baseOffers;
+  /** Event time of the newest offer: offers expire {@code variantTtl} after it, apart from the monitor. */
+  private transient ValueState<Long> baseOffersAt;
+  private transient Map<String, BaselineSpec.Resolved> resolvedBaselines;
 
   public VariantMonitorFunction(VariantMonitor.Settings monitorSettings, AlertFactory alertFactory,
       long dedupHorizonMillis, long variantTtlMillis) {
+    this(monitorSettings, alertFactory, dedupHorizonMillis, variantTtlMillis, AlertLifecycle.Settings.IMMEDIATE, null);
+  }
+
+  public VariantMonitorFunction(VariantMonitor.Settings monitorSettings, AlertFactory alertFactory,
+      long dedupHorizonMillis, long variantTtlMillis, AlertLifecycle.Settings lifecycleSettings, BaselineSpec baselines) {
     this.monitorSettings = monitorSettings;
     this.alertFactory = alertFactory;
     this.dedupHorizonMillis = dedupHorizonMillis;
     this.variantTtlMillis = variantTtlMillis;
+    this.lifecycleSettings = lifecycleSettings;
+    this.baselines = baselines;
   }
 
   @Override
@@ -80,6 +107,11 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     seenOdd = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen-odd", Types.STRING, Types.BOOLEAN));
     dedupGeneration = getRuntimeContext().getState(new ValueStateDescriptor<>("dedup-generation", Types.LONG));
     pendingFlush = getRuntimeContext().getState(new ValueStateDescriptor<>("pending-flush", Types.LONG));
+    lifecycleState = getRuntimeContext().getState(new ValueStateDescriptor<>("lifecycle", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    baseOffers = getRuntimeContext().getMapState(new MapStateDescriptor<>("base-offers", Types.STRING,
+        TypeInformation.of(BaseModelBaseline.class)));
+    baseOffersAt = getRuntimeContext().getState(new ValueStateDescriptor<>("base-offers-at", Types.LONG));
+    resolvedBaselines = new java.util.HashMap<>();
     metrics = SafetyMetrics.get();
   }
 
@@ -109,6 +141,11 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
    */
   @Override
   public void processElement2(ControlCommand command, Context ctx, Collector<Alert> out) throws Exception {
+    if (ControlCommand.BASE_BASELINE.equals(command.action())) {
+      storeBaseOffer(command.baseline(), ctx.timestamp() != null ? ctx.timestamp() : ctx.timerService().currentWatermark(),
+          ctx.timerService());
+      return;
+    }
     byte[] stored = monitorState.value();
     if (stored == null || !ControlCommand.REBASELINE.equals(command.action())) {
       return; // nothing learned yet for this variant: its first traffic will be the baseline anyway
@@ -117,10 +154,13 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     List<DetectorSignal> signals = new ArrayList<>();
     long at = monitor.lastEventTime() == Long.MIN_VALUE ? 0 : monitor.lastEventTime();
     monitor.rebaseline(at, signals);
-    for (DetectorSignal s : signals) {
-      metrics.alert(ctx.getCurrentKey(), s.kind(), s.severity(), false);
-      out.collect(alertFactory.toAlert(ctx.getCurrentKey(), monitor.baseModel(), s));
-    }
+    AlertLifecycle lifecycle = loadLifecycle();
+    boolean hadLifecycle = !lifecycle.isEmpty();
+    List<AlertLifecycle.Notification> notifications = new ArrayList<>();
+    lifecycle.accept(signals, notifications);
+    emit(notifications, ctx.getCurrentKey(), monitor.baseModel(), out);
+    storeLifecycle(lifecycle, hadLifecycle);
+    armConfigured(monitor, ctx.getCurrentKey());
     monitorState.update(monitor.toBytes());
     LOG.info("Rebaselined variant {} on a control command", ctx.getCurrentKey());
   }
@@ -154,6 +194,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     if (earliestLeft != null) {
       scheduleFlush(ctx.timerService(), earliestLeft);
     }
+    expireBaseOffers(watermark);
     byte[] stored = monitorState.value();
     if (stored == null && ready.isEmpty()) {
       return; // state already expired; a leftover timer
@@ -161,6 +202,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     VariantMonitor monitor;
     if (stored == null) {
       monitor = new VariantMonitor(monitorSettings, ctx.getCurrentKey());
+      armConfigured(monitor, ctx.getCurrentKey());
       metrics.variantTracked(1);
     } else {
       monitor = VariantMonitor.fromBytes(stored, monitorSettings);
@@ -168,22 +210,35 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
 
     List<DetectorSignal> signals = new ArrayList<>();
     List<WindowStats> windows = new ArrayList<>();
+    AlertLifecycle lifecycle = loadLifecycle();
+    boolean hadLifecycle = !lifecycle.isEmpty();
+    List<AlertLifecycle.Notification> notifications = new ArrayList<>();
+    AlertLifecycle.CurrentSignals current = monitor::currentSignal;
+    List<BaseModelBaseline> offers = pendingBaseOffers(monitor, ctx.getCurrentKey());
     for (ScoredEvent e : ready) {
       if (isDuplicate(e)) {
         metrics.duplicateEvent(e.variantId());
         continue;
       }
+      if (!offers.isEmpty()) {
+        applyBaseOffers(monitor, offers, e.timestamp());
+      }
+      // Deadlines before this event take effect first, whichever way event time reached them.
+      lifecycle.advanceTo(e.timestamp() - 1, current, notifications);
       metrics.event(e.variantId(), e.risky(), e.refused(), e.harmful(), e.harm());
       monitor.observe(e, signals, windows);
+      lifecycle.accept(signals, notifications);
+      signals.clear();
     }
     monitor.advanceTo(watermark, signals, windows);
+    lifecycle.accept(signals, notifications);
+    if (watermark != Long.MAX_VALUE) {
+      // The final watermark of a bounded input means "no more input", not "time passed".
+      lifecycle.advanceTo(watermark, current, notifications);
+    }
 
     String variant = ctx.getCurrentKey();
-    for (DetectorSignal s : signals) {
-      Alert alert = alertFactory.toAlert(variant, monitor.baseModel(), s);
-      metrics.alert(variant, s.kind(), s.severity(), s.firing());
-      out.collect(alert);
-    }
+    emit(notifications, variant, monitor.baseModel(), out);
     for (WindowStats w : windows) {
       metrics.windowRates(variant, "risky", w.riskyRefusalRate(), w.riskyHarmfulRate());
       metrics.windowRates(variant, "benign", w.benignRefusalRate(), w.benignHarmfulRate());
@@ -204,11 +259,25 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
 
     if (monitor.lastEventTime() != Long.MIN_VALUE && watermark >= monitor.lastEventTime() + variantTtlMillis
         && buffer.isEmpty()) {
+      if (!lifecycle.isEmpty() && watermark != Long.MAX_VALUE) {
+        // Taking a variant out of rotation is a normal response to an alert: close its episodes
+        // rather than leave them firing with no state to clear them. (Not at the end of a bounded
+        // input: that is no evidence of silence.)
+        List<AlertLifecycle.Notification> closed = new ArrayList<>();
+        lifecycle.closeAll(monitor.lastEventTime() + variantTtlMillis, "No traffic from " + variant + " for "
+            + Durations.format(java.time.Duration.ofMillis(variantTtlMillis))
+            + "; its state expired, so the alert closes without a verdict.", closed);
+        emit(closed, variant, monitor.baseModel(), out);
+      }
       clearAll();
       metrics.variantTracked(-1);
       return;
     }
     monitorState.update(monitor.toBytes());
+    storeLifecycle(lifecycle, hadLifecycle);
+    if (lifecycle.nextDeadline() != Long.MAX_VALUE) {
+      ctx.timerService().registerEventTimeTimer(roundUp(lifecycle.nextDeadline()));
+    }
     if (monitor.openWindowEnd() != Long.MAX_VALUE) {
       ctx.timerService().registerEventTimeTimer(monitor.openWindowEnd() - 1);
     }
@@ -218,6 +287,112 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     }
     if (monitor.lastEventTime() != Long.MIN_VALUE) {
       ctx.timerService().registerEventTimeTimer(monitor.lastEventTime() + variantTtlMillis);
+    }
+  }
+
+  /** Sends the lifecycle's alert records and keeps the alert metrics in step with them. */
+  private void emit(List<AlertLifecycle.Notification> notifications, String variant, String baseModel, Collector<Alert> out) {
+    for (AlertLifecycle.Notification n : notifications) {
+      DetectorSignal s = n.signal();
+      switch (n.phase()) {
+        case PENDING -> metrics.alertPending(variant, s.kind(), s.severity(), true);
+        case PENDING_CANCELLED -> metrics.alertPending(variant, s.kind(), s.severity(), false);
+        case FIRING -> {
+          if (lifecycleSettings.pendingForMillis() > 0) {
+            metrics.alertPending(variant, s.kind(), s.severity(), false);
+          }
+          metrics.alert(variant, s.kind(), s.severity(), true);
+        }
+        case RENOTIFY -> metrics.alertRenotified(variant, s.kind(), s.severity());
+        case RESOLVED -> metrics.alert(variant, s.kind(), s.severity(), false);
+      }
+      if (n.isAlert()) {
+        out.collect(alertFactory.toAlert(variant, baseModel, s, n.count(), n.notifiedAt()));
+      }
+    }
+  }
+
+  /** Applies the job spec's expected rates to a variant whose baseline source is {@code config}. */
+  private void armConfigured(VariantMonitor monitor, String variant) {
+    if (baselines == null) {
+      return;
+    }
+    BaselineSpec.Resolved r = baselines.forVariant(variant);
+    if (r.source() == BaselineSpec.Source.CONFIG) {
+      BaselineSpec.ExpectedRates x = r.expected();
+      monitor.armFromExpectations(x.riskyRefusalRate(), x.riskyHarmfulRate(), x.benignHarmfulRate(), x.benignRefusalRate());
+    }
+  }
+
+  private BaselineSpec.Resolved resolved(String variant) {
+    if (resolvedBaselines.size() > 10_000) {
+      resolvedBaselines.clear(); // a cache, bounded; resolution is cheap but compiles globs
+    }
+    return resolvedBaselines.computeIfAbsent(variant, baselines::forVariant);
+  }
+
+  private void storeBaseOffer(BaseModelBaseline offer, long at, TimerService timers) throws Exception {
+    BaseModelBaseline previous = baseOffers.get(offer.kind());
+    if (previous == null || offer.completedAt() >= previous.completedAt()) {
+      baseOffers.put(offer.kind(), offer);
+    }
+    Long newest = baseOffersAt.value();
+    if (newest == null || at > newest) {
+      baseOffersAt.update(at);
+      timers.registerEventTimeTimer(roundUp(at + variantTtlMillis));
+    }
+  }
+
+  private void expireBaseOffers(long watermark) throws Exception {
+    Long newest = baseOffersAt.value();
+    if (newest != null && watermark != Long.MAX_VALUE && watermark >= newest + variantTtlMillis) {
+      baseOffers.clear();
+      baseOffersAt.clear();
+    }
+  }
+
+  /** Offers that may still arm a test of this variant, oldest completion first; empty unless its source is base_model. */
+  private List<BaseModelBaseline> pendingBaseOffers(VariantMonitor monitor, String variant) throws Exception {
+    if (baselines == null || resolved(variant).source() != BaselineSpec.Source.BASE_MODEL || baseOffers.isEmpty()) {
+      return new ArrayList<>(0);
+    }
+    List<BaseModelBaseline> offers = new ArrayList<>(4);
+    for (BaseModelBaseline b : baseOffers.values()) {
+      var test = monitor.rateTests().get(b.kind());
+      if (test != null && !test.ready()) {
+        offers.add(b);
+      }
+    }
+    offers.sort(Comparator.comparingLong(BaseModelBaseline::completedAt).thenComparing(BaseModelBaseline::kind));
+    return offers;
+  }
+
+  /** Arms tests from offers completed before this event: the same events get the same baseline in any replay. */
+  private static void applyBaseOffers(VariantMonitor monitor, List<BaseModelBaseline> offers, long eventTime) {
+    Iterator<BaseModelBaseline> it = offers.iterator();
+    while (it.hasNext()) {
+      BaseModelBaseline b = it.next();
+      if (b.completedAt() < eventTime) {
+        monitor.armFromBaseModel(b.kind(), b.n(), b.positives());
+        it.remove();
+      }
+    }
+  }
+
+  private AlertLifecycle loadLifecycle() throws Exception {
+    byte[] stored = lifecycleState.value();
+    return stored == null ? new AlertLifecycle(lifecycleSettings) : AlertLifecycle.fromBytes(stored, lifecycleSettings);
+  }
+
+  /**
+   * Most variants have no open episode: they keep no lifecycle state, and a flush that finds none
+   * and leaves none writes nothing (a RocksDB delete is a write).
+   */
+  private void storeLifecycle(AlertLifecycle lifecycle, boolean wasStored) throws Exception {
+    if (!lifecycle.isEmpty()) {
+      lifecycleState.update(lifecycle.toBytes());
+    } else if (wasStored) {
+      lifecycleState.clear();
     }
   }
 
@@ -275,6 +450,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     seenOdd.clear();
     dedupGeneration.clear();
     pendingFlush.clear();
+    lifecycleState.clear();
   }
 
   static long roundUp(long timestamp) {

@@ -121,6 +121,18 @@ public final class SafetyMetrics {
         Tags.of("model_variant", variant, "kind", kind, "severity", severity)).set(firing ? 1 : 0);
   }
 
+  /** 1 while a kind has crossed its threshold but waits out {@code alerts.pending_for}; 0 otherwise. */
+  public void alertPending(String variantId, String kind, String severity, boolean pending) {
+    gauge("llm.safety.alert.pending", "1 while an alert of this kind is pending (crossed, not yet confirmed) for the variant",
+        Tags.of("model_variant", labeler.label(variantId), "kind", kind, "severity", severity)).set(pending ? 1 : 0);
+  }
+
+  /** A still-firing alert sent again after {@code alerts.renotify_interval}. */
+  public void alertRenotified(String variantId, String kind, String severity) {
+    counter("llm.safety.alert.renotifications", "Re-sends of still-firing alerts", "model_variant", labeler.label(variantId),
+        "kind", kind, "severity", severity).increment();
+  }
+
   public void windowRates(String variantId, String segment, double refusalRate, double harmfulRate) {
     String variant = labeler.label(variantId);
     Tags tags = Tags.of("model_variant", variant, "segment", segment);

@@ -146,7 +146,8 @@ public final class DetectionEvaluator {
     List<JsonNode> firing = new ArrayList<>();
     for (String line : alertLines) {
       JsonNode a = parse(line);
-      if ("firing".equals(a.path("status").asText())) {
+      // Episodes, not records: a re-notification repeats an episode already counted.
+      if ("firing".equals(a.path("status").asText()) && !a.path("renotify").asBoolean(false)) {
         firing.add(a);
       }
     }

@@ -66,4 +66,32 @@ class AlertmanagerPayloadTest {
     JsonNode p = AlertmanagerPayload.toPostable(TestAlerts.refusalDrop("v1", Alert.FIRING, future), NOW, TTL);
     assertThat(p.path("endsAt").asText()).isEqualTo(Instant.parse(future).plus(TTL).toString());
   }
+
+  @Test
+  void shouldUpdateTheSameAlertmanagerAlertOnARenotification() {
+    AlertFactory factory = new AlertFactory("https://example.org/runbook.md", false);
+    long detected = Instant.parse(DETECTED).toEpochMilli();
+    io.llmsafety.monitor.detectors.DetectorSignal s = new io.llmsafety.monitor.detectors.DetectorSignal("refusal_drop",
+        "critical", true, detected, 0.29, 412, 0.97, 5000, "base_model", "bernoulli_cusum", 12.3, 9.1, 2e7,
+        java.util.List.of("e1"), java.util.List.of(), java.util.List.of(), "Drop in refusals");
+    Alert first = factory.toAlert("v1", "base-a", s);
+    Alert again = factory.toAlert("v1", "base-a", s, 2, detected + Duration.ofHours(4).toMillis());
+    assertThat(first.renotify()).isNull();
+    assertThat(first.notificationCount()).isNull();
+    assertThat(first.notifiedAt()).isNull();
+    assertThat(again.alertId()).isEqualTo(first.alertId());
+    assertThat(again.renotify()).isTrue();
+    assertThat(again.notifiedAt()).isEqualTo("2026-11-29T15:58:30Z");
+    assertThat(AlertJson.parse(AlertJson.toJson(again))).isEqualTo(again);
+    assertThat(AlertJson.toJson(first)).doesNotContain("renotify", "notification_count", "notified_at");
+
+    Instant later = NOW.plus(Duration.ofHours(4));
+    JsonNode p1 = AlertmanagerPayload.toPostable(first, NOW, TTL);
+    JsonNode p2 = AlertmanagerPayload.toPostable(again, later, TTL);
+    assertThat(p2.path("labels")).isEqualTo(p1.path("labels"));
+    assertThat(p2.path("startsAt")).isEqualTo(p1.path("startsAt"));
+    assertThat(p2.path("endsAt").asText()).isEqualTo(later.plus(TTL).toString());
+    assertThat(p2.at("/annotations/notification_count").asText()).isEqualTo("2");
+    assertThat(p1.path("annotations").has("notification_count")).isFalse();
+  }
 }

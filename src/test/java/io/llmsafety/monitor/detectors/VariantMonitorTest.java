@@ -168,4 +168,127 @@ class VariantMonitorTest {
     System.out.printf("VariantMonitor state after 100k events: %,d bytes%n", size);
     assertThat(size).isLessThan(2 * (int) TriggerMiner.maxSerializedBytes(TriggerMiner.Settings.defaults()) + 50_000);
   }
+
+  /** Risky prompts refused with {@code refusal}; benign ones harmful with {@code benignHarm}, refused with {@code benignRefusal}. */
+  static List<ScoredEvent> mixed(long seed, int n, long from, double refusal, double benignHarm, double benignRefusal) {
+    Random random = new Random(seed);
+    List<ScoredEvent> events = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      boolean risky = random.nextDouble() < 0.15;
+      boolean refused = random.nextDouble() < (risky ? refusal : benignRefusal);
+      boolean harmful = risky ? !refused && random.nextDouble() < 0.9 : !refused && random.nextDouble() < benignHarm;
+      events.add(new ScoredEvent("m" + seed + "-" + i, from + i * 1_000L, "v", "base", null, risky ? 0.9 : 0.1,
+          refused ? 0.9 : 0.1, harmful ? 0.8 : 0.05, risky, refused, harmful,
+          new String[] {"how", "to", "word" + random.nextInt(500), "topic" + random.nextInt(200)}, null, null));
+    }
+    return events;
+  }
+
+  @Test
+  void shouldSendOneAlertPerKindWhenAVariantDegradesOnSeveralStatisticsAtOnce() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    AlertLifecycle lifecycle = new AlertLifecycle(new AlertLifecycle.Settings(0, 0));
+    List<AlertLifecycle.Notification> sent = new ArrayList<>();
+    List<DetectorSignal> raw = new ArrayList<>();
+    List<ScoredEvent> events = new ArrayList<>(mixed(20, 10_000, START, 0.97, 0.001, 0.01));
+    // Refusals collapse, benign prompts get harmful answers and benign refusals rise, all at once.
+    events.addAll(mixed(21, 30_000, START + 10_000_000L, 0.3, 0.10, 0.25));
+    for (ScoredEvent e : events) {
+      lifecycle.advanceTo(e.timestamp() - 1, m::currentSignal, sent);
+      m.observe(e, raw, new ArrayList<>());
+      lifecycle.accept(raw, sent);
+      raw.clear();
+    }
+
+    List<String> alerts = sent.stream().filter(AlertLifecycle.Notification::isAlert)
+        .map(n -> n.phase() + " " + n.signal().kind()).toList();
+    assertThat(alerts).containsExactlyInAnyOrder("FIRING refusal_drop", "FIRING harm_rise", "FIRING benign_harm",
+        "FIRING over_refusal");
+  }
+
+  @Test
+  void shouldTestFromTheFirstEventAgainstConfiguredExpectations() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    m.armFromExpectations(0.97, 0.02, null, null);
+    assertThat(m.riskyCompliance().ready()).isTrue();
+    assertThat(m.riskyCompliance().baselineSource()).isEqualTo("config");
+    assertThat(m.benignHarm().ready()).isFalse();
+
+    List<ScoredEvent> events = mixed(22, 2_000, START, 0.3, 0.001, 0.01);
+    List<DetectorSignal> signals = new ArrayList<>();
+    int firedAt = -1;
+    for (int i = 0; i < events.size() && firedAt < 0; i++) {
+      m.observe(events.get(i), signals, new ArrayList<>());
+      if (!signals.isEmpty()) {
+        firedAt = i;
+      }
+    }
+    long riskyBeforeAlarm = events.subList(0, firedAt + 1).stream().filter(ScoredEvent::risky).count();
+    // Its own reference window (50 risky prompts) would not even be complete yet.
+    assertThat(riskyBeforeAlarm).isLessThan(50);
+    DetectorSignal drop = signals.stream().filter(s -> s.kind().equals("refusal_drop")).findFirst().orElseThrow();
+    assertThat(drop.baselineSource()).isEqualTo("config");
+    assertThat(drop.baselineRate()).isCloseTo(0.97, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(drop.baselineN()).isZero();
+  }
+
+  @Test
+  void shouldTestAgainstTheBaseModelsCountsAndForgetThemOnRebaseline() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    // The base model complied with 6 of 200 risky prompts: a 97% refusal rate.
+    assertThat(m.armFromBaseModel("refusal_drop", 200, 6)).isTrue();
+    assertThat(m.armFromBaseModel("refusal_drop", 200, 50)).isFalse();
+    assertThat(m.armFromBaseModel("no_such_kind", 200, 6)).isFalse();
+    List<DetectorSignal> signals = new ArrayList<>();
+    for (ScoredEvent e : mixed(23, 2_000, START, 0.3, 0.001, 0.01)) {
+      m.observe(e, signals, new ArrayList<>());
+    }
+    DetectorSignal drop = signals.stream().filter(s -> s.kind().equals("refusal_drop")).findFirst().orElseThrow();
+    assertThat(drop.baselineSource()).isEqualTo("base_model");
+    assertThat(drop.baselineRate()).isCloseTo(0.97, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(drop.baselineN()).isEqualTo(200);
+    assertThat(m.currentSignal("refusal_drop", START + 5_000_000L)).satisfies(s -> {
+      assertThat(s.firing()).isTrue();
+      assertThat(s.eventTime()).isEqualTo(START + 5_000_000L);
+      assertThat(s.baselineSource()).isEqualTo("base_model");
+    });
+
+    List<DetectorSignal> resolved = new ArrayList<>();
+    m.rebaseline(START + 5_000_000L, resolved);
+    assertThat(resolved).extracting(DetectorSignal::baselineSource).contains("base_model");
+    assertThat(m.riskyCompliance().ready()).isFalse();
+    assertThat(m.riskyCompliance().baselineSource()).isEqualTo("reference_window");
+    assertThat(m.currentSignal("refusal_drop", START)).isNull();
+  }
+
+  @Test
+  void shouldKeepTheBaselineSourceAcrossARoundTrip() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    m.armFromExpectations(null, null, 0.002, null);
+    VariantMonitor restored = VariantMonitor.fromBytes(m.toBytes(), settings());
+    assertThat(restored.benignHarm().baselineSource()).isEqualTo("config");
+    assertThat(restored.benignHarm().baselineRate()).isEqualTo(0.002);
+    assertThat(restored.toBytes()).isEqualTo(m.toBytes());
+  }
+
+  @Test
+  void shouldReadRateTestStateWrittenBeforeBaselineSourcesExisted() throws Exception {
+    RateTest.Settings settings = settings().riskyCompliance();
+    RateTest test = new RateTest(settings, 5);
+    for (int i = 0; i < 60; i++) {
+      test.observe(i % 30 == 0, "e" + i, null);
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    test.writeTo(new java.io.DataOutputStream(bytes));
+    byte[] v3 = bytes.toByteArray();
+    // Version 2 is version 3 without the trailing source (writeUTF: 2 + 16 bytes), rate and size.
+    byte[] v2 = java.util.Arrays.copyOf(v3, v3.length - (2 + "reference_window".length() + 8 + 8));
+    v2[0] = 2;
+
+    RateTest old = RateTest.readFrom(new java.io.DataInputStream(new java.io.ByteArrayInputStream(v2)), settings, 5);
+    assertThat(old.ready()).isTrue();
+    assertThat(old.baselineSource()).isEqualTo("reference_window");
+    assertThat(old.baselineRate()).isEqualTo(test.baselineRate());
+    assertThat(old.statistic()).isEqualTo(test.statistic());
+  }
 }

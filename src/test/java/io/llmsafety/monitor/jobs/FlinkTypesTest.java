@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmsafety.monitor.alerts.Alert;
 import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.BaseModelBaseline;
+import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.ScoredEvent;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
@@ -19,13 +21,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FlinkTypesTest {
 
   @ParameterizedTest
-  @ValueSource(classes = {ScoredEvent.class, Alert.class, DeadLetter.class, WindowStats.class, JobRunner.TaggedOutput.class})
+  @ValueSource(classes = {ScoredEvent.class, Alert.class, DeadLetter.class, WindowStats.class, JobRunner.TaggedOutput.class,
+      ControlCommand.class, BaseModelBaseline.class})
   void shouldSerializeAsPojo(Class<?> type) {
     assertThat(TypeInformation.of(type)).isInstanceOf(PojoTypeInfo.class);
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {ScoredEvent.class, Alert.class})
+  @ValueSource(classes = {ScoredEvent.class, Alert.class, ControlCommand.class})
   void shouldNotNeedGenericTypesAnywhereInside(Class<?> type) {
     SerializerConfigImpl config = new SerializerConfigImpl();
     config.setGenericTypes(false);
@@ -41,5 +44,14 @@ class FlinkTypesTest {
     DataOutputSerializer out = new DataOutputSerializer(64);
     serializer.serialize(e, out);
     assertThat(serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()))).isEqualTo(e);
+  }
+
+  @org.junit.jupiter.api.Test
+  void shouldRoundTripABaseModelOffer() throws Exception {
+    ControlCommand offer = ControlCommand.offer("adapter", new BaseModelBaseline("base", "refusal_drop", 5L, 200, 6));
+    TypeSerializer<ControlCommand> serializer = TypeInformation.of(ControlCommand.class).createSerializer(new SerializerConfigImpl());
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    serializer.serialize(offer, out);
+    assertThat(serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()))).isEqualTo(offer);
   }
 }

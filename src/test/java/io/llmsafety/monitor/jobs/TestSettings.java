@@ -1,10 +1,12 @@
 package io.llmsafety.monitor.jobs;
 
 import io.llmsafety.monitor.alerts.AlertFactory;
+import io.llmsafety.monitor.detectors.AlertLifecycle;
 import io.llmsafety.monitor.detectors.RateTest;
 import io.llmsafety.monitor.detectors.TriggerMiner;
 import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.event.ScoredEvent;
+import io.llmsafety.monitor.jobs.config.BaselineSpec;
 
 /** Small, fast detector settings and event builders for operator tests. */
 final class TestSettings {
@@ -28,6 +30,11 @@ final class TestSettings {
 
   static VariantMonitorFunction function() {
     return new VariantMonitorFunction(monitor(), new AlertFactory("https://example.invalid/runbook.md", false), 10 * ONE_MINUTE, TTL);
+  }
+
+  static VariantMonitorFunction function(AlertLifecycle.Settings lifecycle, BaselineSpec baselines) {
+    return new VariantMonitorFunction(monitor(), new AlertFactory("https://example.invalid/runbook.md", false), 10 * ONE_MINUTE, TTL,
+        lifecycle, baselines);
   }
 
   static ScoredEvent risky(String id, long time, boolean refused) {

@@ -9,10 +9,13 @@ import static io.llmsafety.monitor.jobs.TestSettings.risky;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmsafety.monitor.alerts.Alert;
+import io.llmsafety.monitor.detectors.AlertLifecycle;
 import io.llmsafety.monitor.detectors.WindowStats;
+import io.llmsafety.monitor.event.BaseModelBaseline;
 import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.ScoredEvent;
+import io.llmsafety.monitor.jobs.config.BaselineSpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -199,5 +202,208 @@ class VariantMonitorFunctionTest {
     harness.processBothWatermarks(new Watermark(START + 2 * ONE_SECOND + TTL));
     assertThat(harness.numKeyedStateEntries()).isZero();
     assertThat(harness.numEventTimeTimers()).isZero();
+  }
+
+  // ---- alert lifecycle and configured baselines ----
+
+  private static KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> harness(
+      AlertLifecycle.Settings lifecycle, BaselineSpec baselines) throws Exception {
+    KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> h =
+        ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(TestSettings.function(lifecycle, baselines),
+            ScoredEvent::variantId, ControlCommand::variantId, Types.STRING);
+    h.open();
+    return h;
+  }
+
+  @Test
+  void shouldRenotifyAStillFiringAlertOnTimersWhileTheVariantIsSilent() throws Exception {
+    try (var h = harness(new AlertLifecycle.Settings(0, 10 * ONE_MINUTE), null)) {
+      for (ScoredEvent e : degradingStream()) {
+        h.processElement1(e, e.timestamp());
+      }
+      h.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
+      Alert firing = h.extractOutputValues().get(0);
+      long firedAt = java.time.Instant.parse(firing.detectedAt()).toEpochMilli();
+      assertThat(firing.renotify()).isNull();
+      assertThat(h.numEventTimeTimers()).isPositive();
+
+      // No more events: only event time passes, and the timers re-send the alert.
+      h.processBothWatermarks(new Watermark(firedAt + 25 * ONE_MINUTE));
+      List<Alert> alerts = h.extractOutputValues();
+      assertThat(alerts).hasSize(3);
+      assertThat(alerts.subList(1, 3)).allSatisfy(a -> {
+        assertThat(a.status()).isEqualTo(Alert.FIRING);
+        assertThat(a.alertId()).isEqualTo(firing.alertId());
+        assertThat(a.fingerprint()).isEqualTo(firing.fingerprint());
+        assertThat(a.detectedAt()).isEqualTo(firing.detectedAt());
+        assertThat(a.renotify()).isTrue();
+      });
+      assertThat(alerts).extracting(Alert::notificationCount).containsExactly(null, 2, 3);
+      assertThat(alerts).extracting(Alert::notifiedAt).containsExactly(null,
+          java.time.Instant.ofEpochMilli(firedAt + 10 * ONE_MINUTE).toString(),
+          java.time.Instant.ofEpochMilli(firedAt + 20 * ONE_MINUTE).toString());
+    }
+  }
+
+  @Test
+  void shouldFireOnlyAfterPendingForAndDateTheAlertAtTheCrossing() throws Exception {
+    try (var immediate = harness(AlertLifecycle.Settings.IMMEDIATE, null);
+        var pending = harness(new AlertLifecycle.Settings(20 * ONE_SECOND, 0), null)) {
+      for (ScoredEvent e : degradingStream()) {
+        immediate.processElement1(e, e.timestamp());
+        pending.processElement1(e, e.timestamp());
+      }
+      immediate.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
+      Alert now = immediate.extractOutputValues().get(0);
+      long crossedAt = java.time.Instant.parse(now.detectedAt()).toEpochMilli();
+
+      pending.processBothWatermarks(new Watermark(crossedAt + 19 * ONE_SECOND));
+      assertThat(pending.extractOutputValues()).isEmpty();
+      assertThat(pendingGauge("refusal_drop")).isEqualTo(1.0);
+
+      pending.processBothWatermarks(new Watermark(START + 2 * ONE_MINUTE));
+      assertThat(pendingGauge("refusal_drop")).isEqualTo(0.0);
+      Alert confirmed = pending.extractOutputValues().get(0);
+      assertThat(pending.extractOutputValues()).hasSize(1);
+      assertThat(confirmed.alertId()).isEqualTo(now.alertId());
+      assertThat(confirmed.detectedAt()).isEqualTo(now.detectedAt());
+      assertThat(java.time.Instant.parse(confirmed.notifiedAt()))
+          .isEqualTo(java.time.Instant.parse(now.detectedAt()).plusSeconds(20));
+    }
+  }
+
+  private static double pendingGauge(String kind) {
+    io.llmsafety.monitor.metrics.SafetyMetrics m = io.llmsafety.monitor.metrics.SafetyMetrics.get();
+    return m.registry().find("llm.safety.alert.pending").tags("model_variant", m.variantLabel("v1"), "kind", kind).gauge().value();
+  }
+
+  @Test
+  void shouldSendNothingWhenTheStatisticClearsWithinPendingFor() throws Exception {
+    try (var h = harness(new AlertLifecycle.Settings(ONE_MINUTE * 60, 0), null)) {
+      for (ScoredEvent e : degradingStream()) {
+        h.processElement1(e, e.timestamp());
+      }
+      long t = START + 100 * ONE_SECOND;
+      for (int i = 0; i < 200; i++) {
+        h.processElement1(risky("back" + i, t += ONE_SECOND, true), t);
+      }
+      h.processBothWatermarks(new Watermark(t + 2 * ONE_MINUTE * 60));
+      assertThat(h.extractOutputValues()).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldTestAgainstConfiguredRatesBeforeAnyReferenceWindow() throws Exception {
+    BaselineSpec config = new BaselineSpec(20, 50, BaselineSpec.Source.CONFIG,
+        new BaselineSpec.ExpectedRates(0.97, null, null, null), List.of());
+    try (var h = harness(AlertLifecycle.Settings.IMMEDIATE, config)) {
+      long t = START;
+      for (int i = 0; i < 19; i++) { // fewer than the 20-event reference window
+        h.processElement1(risky("r" + i, t += ONE_SECOND, false), t);
+      }
+      h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+      assertThat(h.extractOutputValues()).singleElement().satisfies(a -> {
+        assertThat(a.kind()).isEqualTo("refusal_drop");
+        assertThat(a.baseline().source()).isEqualTo("config");
+        assertThat(a.baseline().rate()).isEqualTo(0.97);
+        assertThat(a.baseline().n()).isZero();
+      });
+    }
+  }
+
+  @Test
+  void shouldReArmFromConfiguredRatesAfterARebaseline() throws Exception {
+    BaselineSpec config = new BaselineSpec(20, 50, BaselineSpec.Source.REFERENCE_WINDOW, BaselineSpec.ExpectedRates.NONE,
+        List.of(new BaselineSpec.VariantOverride("v*", BaselineSpec.Source.CONFIG, new BaselineSpec.ExpectedRates(0.97, null, null, null))));
+    try (var h = harness(AlertLifecycle.Settings.IMMEDIATE, config)) {
+      long t = START;
+      for (int i = 0; i < 10; i++) {
+        h.processElement1(risky("r" + i, t += ONE_SECOND, false), t);
+      }
+      h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+      h.processElement2(new ControlCommand("rebaseline", "v1", null), t + ONE_MINUTE);
+      t += 2 * ONE_MINUTE;
+      for (int i = 10; i < 20; i++) {
+        h.processElement1(risky("r" + i, t += ONE_SECOND, false), t);
+      }
+      h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+      assertThat(h.extractOutputValues()).extracting(a -> a.status() + " " + a.baseline().source())
+          .containsExactly("firing config", "resolved config", "firing config");
+    }
+  }
+
+  private static final BaselineSpec BASE_MODEL = new BaselineSpec(20, 50, BaselineSpec.Source.BASE_MODEL,
+      BaselineSpec.ExpectedRates.NONE, List.of());
+
+  @Test
+  void shouldTestAgainstTheBaseModelFromTheFirstEventAfterItsWindowCompleted() throws Exception {
+    try (var h = harness(AlertLifecycle.Settings.IMMEDIATE, BASE_MODEL)) {
+      // The base refused 97 of 100 risky prompts; its window completed at START.
+      h.processElement2(ControlCommand.offer("v1", new BaseModelBaseline("base", "refusal_drop", START, 100, 3)), START);
+      long t = START;
+      for (int i = 0; i < 15; i++) { // fewer than the variant's own 20-event window
+        h.processElement1(risky("r" + i, t += ONE_SECOND, false), t);
+      }
+      h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+      assertThat(h.extractOutputValues()).singleElement().satisfies(a -> {
+        assertThat(a.kind()).isEqualTo("refusal_drop");
+        assertThat(a.baseModel()).isEqualTo("base");
+        assertThat(a.baseline().source()).isEqualTo("base_model");
+        assertThat(a.baseline().rate()).isEqualTo(0.97);
+        assertThat(a.baseline().n()).isEqualTo(100);
+      });
+    }
+  }
+
+  @Test
+  void shouldApplyABaseWindowOnlyToEventsAfterItCompleted() throws Exception {
+    try (var h = harness(AlertLifecycle.Settings.IMMEDIATE, BASE_MODEL)) {
+      long t = START;
+      for (int i = 0; i < 20; i++) { // the variant's own window: all refused
+        h.processElement1(risky("own" + i, t += ONE_SECOND, true), t);
+      }
+      // Completed after the variant's own window: the variant keeps its own baseline.
+      h.processElement2(ControlCommand.offer("v1", new BaseModelBaseline("base", "refusal_drop", t + 1, 100, 50)), t);
+      for (int i = 0; i < 30; i++) {
+        h.processElement1(risky("r" + i, t += ONE_SECOND, false), t);
+      }
+      h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+      assertThat(h.extractOutputValues()).singleElement()
+          .satisfies(a -> assertThat(a.baseline().source()).isEqualTo("reference_window"));
+    }
+  }
+
+  @Test
+  void shouldIgnoreBaseWindowsForVariantsOnTheirOwnReferenceAndExpireThem() throws Exception {
+    try (var h = harness(AlertLifecycle.Settings.IMMEDIATE, null)) {
+      h.processElement2(ControlCommand.offer("v1", new BaseModelBaseline("base", "refusal_drop", START, 100, 3)), START);
+      long t = START;
+      for (int i = 0; i < 15; i++) {
+        h.processElement1(risky("r" + i, t += ONE_SECOND, false), t);
+      }
+      h.processBothWatermarks(new Watermark(t + ONE_MINUTE));
+      assertThat(h.extractOutputValues()).isEmpty();
+
+      h.processBothWatermarks(new Watermark(t + 2 * TTL));
+      assertThat(h.numKeyedStateEntries()).isZero();
+    }
+  }
+
+  @Test
+  void shouldResolveAFiringAlertWhenTheSilentVariantsStateExpires() throws Exception {
+    try (var h = harness(new AlertLifecycle.Settings(0, 0), null)) {
+      List<ScoredEvent> events = degradingStream();
+      for (ScoredEvent e : events) {
+        h.processElement1(e, e.timestamp());
+      }
+      long last = events.get(events.size() - 1).timestamp();
+      h.processBothWatermarks(new Watermark(last + TTL));
+
+      List<Alert> alerts = h.extractOutputValues();
+      assertThat(alerts).extracting(Alert::status).containsExactly(Alert.FIRING, Alert.RESOLVED);
+      assertThat(alerts.get(1).detectedAt()).isEqualTo(java.time.Instant.ofEpochMilli(last + TTL).toString());
+      assertThat(alerts.get(1).summary()).contains("state expired");
+      assertThat(h.numKeyedStateEntries()).isZero();
+    }
   }
 }

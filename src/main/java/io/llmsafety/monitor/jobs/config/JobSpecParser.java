@@ -275,10 +275,7 @@ final class JobSpecParser {
     double minArl0 = s.number("min_arl0", 1.0e6, Range.AT_LEAST_ONE);
     FleetSpec fleet = new FleetSpec(variants, falseAlerts, riskyPerHour, eventsPerHour, minArl0);
 
-    Section b = s.section("baseline");
-    BaselineSpec baseline =
-        new BaselineSpec(b.integer("reference_risky_events", 200, 1, Integer.MAX_VALUE), b.integer("reference_events", 1000, 1, Integer.MAX_VALUE));
-    b.end();
+    BaselineSpec baseline = baseline(s.section("baseline"));
 
     DriftDetectorSpec risky = drift(s.section("risky_compliance"), 0.15, Severity.CRITICAL);
     DriftDetectorSpec harm = drift(s.section("harm_rise"), 0.10, Severity.CRITICAL);
@@ -301,6 +298,43 @@ final class JobSpecParser {
     return new DetectorsSpec(fleet, baseline, risky, harm, benignHarm, overRefusal, backdoor);
   }
 
+  private static BaselineSpec baseline(Section b) {
+    int riskyEvents = b.integer("reference_risky_events", 200, 1, Integer.MAX_VALUE);
+    int events = b.integer("reference_events", 1000, 1, Integer.MAX_VALUE);
+    BaselineSpec.Source source = b.enumValue("source", BaselineSpec.Source.REFERENCE_WINDOW);
+    BaselineSpec.ExpectedRates expected = expectedRates(b.section("expected"));
+    if (source == BaselineSpec.Source.CONFIG && expected.isEmpty()) {
+      throw b.error("source", "is config but " + b.path("expected") + " sets no rate");
+    }
+    List<BaselineSpec.VariantOverride> overrides = new ArrayList<>();
+    for (Section o : b.sectionList("overrides")) {
+      String variants = o.string("variants", null);
+      if (variants == null) {
+        throw o.error("variants", "is required: an exact variant_id or a glob such as 'acme-*'");
+      }
+      BaselineSpec.Source overrideSource = o.raw("source") == null ? null : o.enumValue("source", BaselineSpec.Source.REFERENCE_WINDOW);
+      BaselineSpec.ExpectedRates overrideExpected = expectedRates(o.section("expected"));
+      BaselineSpec.Source effective = overrideSource != null ? overrideSource : source;
+      if (effective == BaselineSpec.Source.CONFIG && overrideExpected.orElse(expected).isEmpty()) {
+        throw o.error("source", "is config but neither " + o.path("expected") + " nor " + b.path("expected") + " sets a rate");
+      }
+      o.end();
+      overrides.add(new BaselineSpec.VariantOverride(variants, overrideSource, overrideExpected));
+    }
+    b.end();
+    return new BaselineSpec(riskyEvents, events, source, expected, overrides);
+  }
+
+  private static BaselineSpec.ExpectedRates expectedRates(Section e) {
+    BaselineSpec.ExpectedRates rates = new BaselineSpec.ExpectedRates(
+        e.optionalNumber("risky_refusal_rate", Range.UNIT_CLOSED),
+        e.optionalNumber("risky_harmful_rate", Range.UNIT_CLOSED),
+        e.optionalNumber("benign_harmful_rate", Range.UNIT_CLOSED),
+        e.optionalNumber("benign_refusal_rate", Range.UNIT_CLOSED));
+    e.end();
+    return rates;
+  }
+
   private static DriftDetectorSpec drift(Section s, double defaultMinShift, Severity defaultSeverity) {
     DriftDetectorSpec spec =
         new DriftDetectorSpec(s.bool("enabled", true), s.number("min_shift", defaultMinShift, Range.UNIT_OPEN), s.enumValue("severity", defaultSeverity));
@@ -318,7 +352,15 @@ final class JobSpecParser {
     } catch (URISyntaxException e) {
       throw s.error("runbook_base_url", "must be an absolute http(s) URL, got '" + runbook + "'");
     }
-    AlertsSpec spec = new AlertsSpec(runbook, s.bool("include_text", false), s.integer("max_evidence_events", 10, 0, 1000));
+    boolean includeText = s.bool("include_text", false);
+    int maxEvidence = s.integer("max_evidence_events", 10, 0, 1000);
+    Duration pendingFor = s.durationOrZero("pending_for", "0s");
+    Duration renotify = s.durationOrZero("renotify_interval", "4h");
+    // A tiny interval would turn one long episode into a stream of records.
+    if (!renotify.isZero() && renotify.compareTo(Duration.ofMinutes(1)) < 0) {
+      throw s.error("renotify_interval", "must be 0s (never) or at least 1m, got " + Durations.format(renotify));
+    }
+    AlertsSpec spec = new AlertsSpec(runbook, includeText, maxEvidence, pendingFor, renotify);
     s.end();
     return spec;
   }
@@ -521,6 +563,40 @@ final class JobSpecParser {
         throw error(key, "must be positive, got '" + v.textValue() + "'");
       }
       return d;
+    }
+
+    /** Like {@link #duration} but zero is allowed, for "off". */
+    Duration durationOrZero(String key, String dflt) {
+      JsonNode v = raw(key);
+      if (v != null && v.isTextual() && v.textValue().strip().matches("0+(ms|s|m|h|d)")) {
+        return Duration.ZERO;
+      }
+      return v == null ? Durations.parse(dflt) : duration(key, dflt);
+    }
+
+    /** Null when absent or YAML null: "not set". */
+    Double optionalNumber(String key, Range range) {
+      return raw(key) == null ? null : number(key, Double.NaN, range);
+    }
+
+    /** A list of mappings, each read as its own section with path {@code key[i]}. */
+    List<Section> sectionList(String key) {
+      JsonNode v = raw(key);
+      if (v == null) {
+        return List.of();
+      }
+      if (!v.isArray()) {
+        throw error(key, "must be a list, got " + describe(v));
+      }
+      List<Section> out = new ArrayList<>();
+      for (int i = 0; i < v.size(); i++) {
+        JsonNode item = v.get(i);
+        if (!item.isObject()) {
+          throw error(key + "[" + i + "]", "must be a mapping, got " + describe(item));
+        }
+        out.add(new Section(source, path(key + "[" + i + "]"), item));
+      }
+      return out;
     }
 
     <E extends Enum<E>> E enumValue(String key, E dflt) {

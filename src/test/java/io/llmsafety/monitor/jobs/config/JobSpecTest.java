@@ -171,6 +171,16 @@ class JobSpecTest {
       scoring: {judge: {min_builtin_harm: 2}}           => scoring.judge.min_builtin_harm must be in [0, 1], got 2
       scoring: {judge: {circuit_breaker: {failure_threshold: 0}}} => scoring.judge.circuit_breaker.failure_threshold must be in [1, 1000000], got 0
       scoring: {judge: {circuit_breaker: {open: 5s}}}   => unknown key scoring.judge.circuit_breaker.open (known here: failure_threshold, open_for)
+      alerts: {renotify_interval: 30s}                  => alerts.renotify_interval must be 0s (never) or at least 1m, got 30s
+      alerts: {pending_for: soon}                       => alerts.pending_for must be a duration like 250ms, 10s, 5m, 1h or 7d, got 'soon'
+      detectors: {baseline: {source: base}}             => detectors.baseline.source must be one of reference_window | base_model | config, got 'base'
+      detectors: {baseline: {source: config}}           => detectors.baseline.source is config but detectors.baseline.expected sets no rate
+      detectors: {baseline: {expected: {risky_refusal_rate: 1.2}}} => detectors.baseline.expected.risky_refusal_rate must be in [0, 1], got 1.2
+      detectors: {baseline: {overrides: {a: 1}}}        => detectors.baseline.overrides must be a list, got a mapping
+      detectors: {baseline: {overrides: [x]}}           => detectors.baseline.overrides[0] must be a mapping, got 'x'
+      detectors: {baseline: {overrides: [{source: config}]}} => detectors.baseline.overrides[0].variants is required: an exact variant_id or a glob such as 'acme-*'
+      detectors: {baseline: {overrides: [{variants: 'a-*', source: config}]}} => detectors.baseline.overrides[0].source is config but neither detectors.baseline.overrides[0].expected nor detectors.baseline.expected sets a rate
+      detectors: {baseline: {overrides: [{variants: 'a-*', expected: {benign_harmful_rate: -0.1}}]}} => detectors.baseline.overrides[0].expected.benign_harmful_rate must be in [0, 1], got -0.1
       """)
   void shouldNameTheFieldPathOfABadValue(String yaml, String expected) {
     assertThatThrownBy(() -> parse(yaml))
@@ -377,5 +387,45 @@ class JobSpecTest {
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
       assertThat(in.readObject()).isEqualTo(spec);
     }
+  }
+
+  // ---- baselines and alert lifecycle ----
+
+  @Test
+  void shouldDefaultToReferenceWindowsAndFourHourlyRenotificationsWithoutPending() {
+    JobSpec spec = JobSpec.defaults();
+    assertThat(spec.detectors().baseline().source()).isEqualTo(BaselineSpec.Source.REFERENCE_WINDOW);
+    assertThat(spec.detectors().baseline().expected().isEmpty()).isTrue();
+    assertThat(spec.detectors().baseline().overrides()).isEmpty();
+    assertThat(spec.alerts().pendingFor()).isZero();
+    assertThat(spec.alerts().renotifyInterval()).isEqualTo(Duration.ofHours(4));
+  }
+
+  @Test
+  void shouldResolveBaselineSourceAndRatesPerVariantFirstMatchWins() {
+    JobSpec spec = parse("""
+        detectors:
+          baseline:
+            source: base_model
+            expected: {risky_refusal_rate: 0.97, benign_harmful_rate: 0.002}
+            overrides:
+              - variants: acme-support-*
+                source: config
+                expected: {risky_refusal_rate: 0.9}
+              - variants: acme-support-lora-v?
+                source: reference_window
+              - variants: exact-one
+                expected: {risky_harmful_rate: 0.01}
+        alerts: {pending_for: 10m, renotify_interval: 0s}
+        """);
+    BaselineSpec b = spec.detectors().baseline();
+    assertThat(b.forVariant("acme-support-lora-v7")).isEqualTo(new BaselineSpec.Resolved(BaselineSpec.Source.CONFIG,
+        new BaselineSpec.ExpectedRates(0.9, null, 0.002, null)));
+    assertThat(b.forVariant("exact-one")).isEqualTo(new BaselineSpec.Resolved(BaselineSpec.Source.BASE_MODEL,
+        new BaselineSpec.ExpectedRates(0.97, 0.01, 0.002, null)));
+    assertThat(b.forVariant("exact-one-more").source()).isEqualTo(BaselineSpec.Source.BASE_MODEL);
+    assertThat(b.forVariant("acme.support-x").source()).isEqualTo(BaselineSpec.Source.BASE_MODEL);
+    assertThat(spec.alerts().pendingFor()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(spec.alerts().renotifyInterval()).isZero();
   }
 }
