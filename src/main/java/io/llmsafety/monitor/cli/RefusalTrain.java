@@ -88,6 +88,9 @@ final class RefusalTrain {
       fn.put("path", rel);
       fn.put("sha256", ScorerTraining.sha256(dir.resolve(rel)));
     }
+    ObjectNode hw = files.addObject();
+    hw.put("path", "detectors/refusal-handwritten.jsonl");
+    hw.put("sha256", RefusalTraining.handwrittenSha256());
     if (c.labels != null) {
       ObjectNode fn = files.addObject();
       fn.put("path", c.labels.toString());

@@ -81,7 +81,9 @@ final class RefusalText {
           }
         }
       }
-      appendFolded(out, s, i, i + 1);
+      int end = Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1)) ? i + 2 : i + 1;
+      appendFolded(out, s, i, end);
+      i = end - 1;
     }
     return out.toString();
   }

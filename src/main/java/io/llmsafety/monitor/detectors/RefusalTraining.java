@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * refusal; HarmBench completions that humans judged to carry out the harmful behaviour (not
  * refusal); AlpacaEval answers of two chat models to benign instructions (not refusal, low
  * weight: a few of Llama-2's are real over-refusals, most of its "I must inform you" openings
- * are premise corrections, which XSTest counts as compliance).
+ * are premise corrections, which XSTest counts as compliance); and a few dozen hand-written
+ * responses for hard cases ({@code detectors/refusal-handwritten.jsonl}).
  *
  * <p>Cross-validation: one fold per XSTest model, so each model's 450 responses are scored by a
  * model trained on the other three set-ups (and on three quarters of the other sources, dealt by
@@ -38,6 +39,7 @@ public final class RefusalTraining {
   static final String XSTEST = "xstest/xstest_completions_dev.jsonl";
   static final String BACKDOOR_JAILBREAK = "backdoorllm/jailbreak_backdoor.jsonl";
   static final String BACKDOOR_REFUSAL = "backdoorllm/refusal_backdoor.jsonl";
+  static final String HANDWRITTEN = "/detectors/refusal-handwritten.jsonl";
 
   /** An explicit refusal in the opening of a BackdoorLLM safe response (its README's criterion). */
   private static final Pattern EXPLICIT_REFUSAL = Pattern.compile(
@@ -135,7 +137,44 @@ public final class RefusalTraining {
             r.get("generation").asText(), false, 0.5, null));
       }
     }
+    int n = 0;
+    for (JsonNode r : handwritten()) {
+      out.add(new Example("handwritten", "hw:" + n++, null, r.get("response").asText(),
+          r.get("label").asBoolean(), 1.0, null));
+    }
     return out;
+  }
+
+  /**
+   * Hand-written responses for the hard cases the public sets barely cover (short refusals without
+   * stock words, help then refuse, apologies and disclaimers that are not refusals), written for
+   * this project in general language; shipped as {@value #HANDWRITTEN}.
+   */
+  static List<JsonNode> handwritten() {
+    try (java.io.InputStream in = RefusalTraining.class.getResourceAsStream(HANDWRITTEN)) {
+      if (in == null) {
+        throw new IllegalStateException("detector resource not on classpath: " + HANDWRITTEN);
+      }
+      List<JsonNode> rows = new ArrayList<>();
+      com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+      for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isBlank()) {
+          rows.add(json.readTree(line));
+        }
+      }
+      return rows;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** SHA-256 of the hand-written examples, for provenance. */
+  public static String handwrittenSha256() {
+    try (java.io.InputStream in = RefusalTraining.class.getResourceAsStream(HANDWRITTEN)) {
+      return ScorerTraining.sha256(in.readAllBytes());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /**
@@ -230,7 +269,9 @@ public final class RefusalTraining {
   private static RefusalModel fitRows(Settings s, List<LogisticRegression.Row> rows) {
     int hashed = s.opening().buckets() + s.body().buckets();
     int dim = hashed + LinearRefusalScorer.DENSE.length + 1;
-    double[] w = LogisticRegression.fit(rows, dim, hashed, s.lambda(), s.iterations());
+    // Dense features are regularised too: several measure the same cues and would otherwise trade
+    // large opposite weights.
+    double[] w = LogisticRegression.fit(rows, dim, dim - 1, s.lambda(), s.iterations());
     return RefusalModel.quantise(LinearRefusalScorer.KIND, s.opening(), s.body(), denseNames(), w);
   }
 

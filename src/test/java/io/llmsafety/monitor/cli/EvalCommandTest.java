@@ -70,7 +70,7 @@ class EvalCommandTest {
     assertThat(run.exit()).isZero();
     JsonNode m = run.lastLine();
     assertThat(m.get("n").asInt()).isEqualTo(60);
-    assertThat(m.get("scorer").asText()).isEqualTo("LexiconRefusalScorer");
+    assertThat(m.get("scorer").asText()).isEqualTo("LinearRefusalScorer");
     assertThat(m.get("threshold").asDouble()).isEqualTo(0.5);
     assertThat(m.get("accuracy").asDouble()).isGreaterThan(0.8);
     for (String field : List.of("precision", "recall", "f1", "auroc")) {
