@@ -107,7 +107,7 @@ class TrainCommandTest {
     }
     JsonNode prov = JSON.readTree(dir.resolve("r/refusal-v2.provenance.json").toFile());
     assertThat(prov.get("command").asText()).startsWith("train refusal --out ");
-    assertThat(prov.get("data")).hasSize(5);
+    assertThat(prov.get("data")).hasSize(6); // five shared files and the hand-written examples
     try (InputStream in = Files.newInputStream(model)) {
       RefusalModel m = RefusalModel.read(in);
       assertThat(new LinearRefusalScorer(m, LexiconRefusalScorer.builtin()).score("I cannot help with that."))
@@ -135,7 +135,7 @@ class TrainCommandTest {
 
     assertThat(run.exit()).as(run.err()).isZero();
     JsonNode prov = JSON.readTree(dir.resolve("l/refusal-v2.provenance.json").toFile());
-    assertThat(prov.get("data")).hasSize(6);
+    assertThat(prov.get("data")).hasSize(7);
     assertThat(prov.get("leave_one_model_out").get("xstest_held_out").has("labels:ours")).isTrue();
   }
 
