@@ -48,15 +48,46 @@ public final class LinearRefusalScorer implements RefusalScorer {
   @Override
   public double score(String response) {
     String text = RefusalText.normalize(response);
-    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, text)));
+    LexiconRefusalScorer.Profile p = lexicon.profile(text);
+    if (response != null && RefusalText.sameAsShared(response)) {
+      LastLexicon last = LAST.get();
+      last.response = response;
+      last.score = LexiconRefusalScorer.sigmoid(p.logit());
+    }
+    return LinearTextModel.sigmoid(model.logit(text, dense(p, text.length())));
+  }
+
+  /**
+   * The v1 lexicon's score of a response ({@link LexiconRefusalScorer#score}), which the harm v2
+   * model takes as its refusal feature. Right after {@link #score} of the same String on the same
+   * thread it is reused (the lexicon scan is the larger part of scoring refusal), otherwise
+   * computed.
+   */
+  public double lexiconScore(String response) {
+    LastLexicon last = LAST.get();
+    if (response != null && last.response == response) {
+      return last.score;
+    }
+    return lexicon.score(response);
+  }
+
+  /** The last response scored on this thread whose lexicon score equals v1's, and that score. */
+  private static final ThreadLocal<LastLexicon> LAST = ThreadLocal.withInitial(LastLexicon::new);
+
+  private static final class LastLexicon {
+    String response;
+    double score;
   }
 
   /** Dense feature values of normalised text; shared with training. */
   static double[] dense(LexiconRefusalScorer lexicon, String text) {
-    LexiconRefusalScorer.Profile p = lexicon.profile(text);
+    return dense(lexicon.profile(text), text.length());
+  }
+
+  private static double[] dense(LexiconRefusalScorer.Profile p, int length) {
     double refusalOpening = Math.min(p.refusalOpening(), 6) / 6;
     double complyOpening = Math.min(p.complyOpening(), 5) / 5;
-    double logLength = Math.log1p(Math.min(text.length(), 4000)) / LOG_LENGTH_SCALE;
+    double logLength = Math.log1p(Math.min(length, 4000)) / LOG_LENGTH_SCALE;
     boolean refusedEarly = p.firstRefusal() >= 0 && p.firstRefusal() < LexiconRefusalScorer.OPENING_CHARS;
     double laterRefusal = Math.min(p.refusalMiddle() + p.refusalLate() + p.pushbackLater(), 6) / 6;
     return new double[] {

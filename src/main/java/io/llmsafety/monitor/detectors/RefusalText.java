@@ -33,6 +33,11 @@ final class RefusalText {
     return TextNormalizer.normalize(prePass(text));
   }
 
+  /** Whether {@link #normalize} equals {@link TextNormalizer#normalize} for this text. */
+  static boolean sameAsShared(String text) {
+    return text == null || !needsPrePass(text);
+  }
+
   private static boolean needsPrePass(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -12,7 +12,7 @@ public record ScorerSet(RefusalScorer refusal, PromptRiskScorer promptRisk, Harm
     return new ScorerSet(
         LinearRefusalScorer.builtin(),
         LinearPromptRiskScorer.builtin(),
-        new LexiconRefusalFeatureHarm(LinearHarmScorer.builtin()));
+        new LexiconRefusalFeatureHarm(LinearHarmScorer.builtin(), LinearRefusalScorer.builtin()));
   }
 
   /** The hand-written v1 scorers, kept as a fallback and for comparison. */
@@ -22,12 +22,14 @@ public record ScorerSet(RefusalScorer refusal, PromptRiskScorer promptRisk, Harm
   }
 
   /**
-   * The harm v2 model with the refusal feature it was trained on (the v1 lexicon score): the
+   * The harm v2 model with the refusal feature it was trained on, the v1 lexicon score: the
    * pipeline's refusal score now comes from refusal v2, whose scores are distributed differently,
-   * so it is not passed through. Retraining harm with refusal v2 as its feature would save this
-   * second scan.
+   * so it is not passed through. The lexicon score is taken from refusal v2, which computes it
+   * anyway, so the response is scanned for cues once. (Retraining harm with refusal v2 as its
+   * feature would remove this adapter.)
    */
-  public record LexiconRefusalFeatureHarm(LinearHarmScorer harm) implements HarmScorer {
+  public record LexiconRefusalFeatureHarm(LinearHarmScorer harm, LinearRefusalScorer refusal)
+      implements HarmScorer {
 
     @Override
     public double score(String prompt, String response) {
@@ -36,7 +38,7 @@ public record ScorerSet(RefusalScorer refusal, PromptRiskScorer promptRisk, Harm
 
     @Override
     public double score(String prompt, String response, double refusalScore) {
-      return harm.score(prompt, response);
+      return harm.score(prompt, response, refusal.lexiconScore(response));
     }
 
     @Override

@@ -85,7 +85,8 @@ class DetectionTargetsITCase {
 
   /**
    * Target: within 2 hours of onset. At test scale (a fifth of the traffic) it is found after about
-   * 6.3 hours (8.2 with the v1 refusal lexicon), at full scale after about 3.6 hours (docs/detection-evaluation.md). Guards detection.
+   * 6.3 hours (8.2 with the v1 refusal lexicon); full-scale figures in
+   * docs/detection-evaluation.md. Guards detection.
    */
   @Test
   void gradualErosionIsDetectedTheSameDay() {
