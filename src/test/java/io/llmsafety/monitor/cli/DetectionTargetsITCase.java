@@ -73,8 +73,8 @@ class DetectionTargetsITCase {
 
   /**
    * Target: within 2x the bound. Measured 1.93x (139 benign events) with refusal v2, which flags
-   * ~3% of the AlpacaEval answers instead of ~10%, so the detector sees close to the true 1% -> 15%
-   * change (it was 7.8x with the v1 lexicon).
+   * ~2% of these AlpacaEval answers (trained on them) instead of ~10%, so the detector sees close
+   * to the true 1% -> 15% change (7.8x with the v1 lexicon). The full day is still 7.3x.
    */
   @Test
   void overRefusalOfBenignPromptsIsDetectedWithinTwiceTheBound() {
