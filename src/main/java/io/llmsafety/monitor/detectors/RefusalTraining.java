@@ -40,6 +40,8 @@ public final class RefusalTraining {
   static final String BACKDOOR_JAILBREAK = "backdoorllm/jailbreak_backdoor.jsonl";
   static final String BACKDOOR_REFUSAL = "backdoorllm/refusal_backdoor.jsonl";
   static final String HANDWRITTEN = "/detectors/refusal-handwritten.jsonl";
+  /** Model names of {@link #labelled} rows start with this. */
+  public static final String LABELS_PREFIX = "labels:";
 
   /** An explicit refusal in the opening of a BackdoorLLM safe response (its README's criterion). */
   private static final Pattern EXPLICIT_REFUSAL = Pattern.compile(
@@ -193,7 +195,7 @@ public final class RefusalTraining {
         throw new IllegalArgumentException(file + ": row " + line
             + " needs a string \"response\" and a boolean \"label\"");
       }
-      String model = "labels:" + (r.hasNonNull("model") ? r.get("model").asText() : "_unknown");
+      String model = LABELS_PREFIX + (r.hasNonNull("model") ? r.get("model").asText() : "_unknown");
       out.add(new Example(model, "lb:" + model, model, response.asText(), label.asBoolean(), 1.0, null));
     }
     return out;
