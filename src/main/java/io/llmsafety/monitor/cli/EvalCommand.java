@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmsafety.monitor.detectors.BinaryMetrics;
 import io.llmsafety.monitor.detectors.HarmScorer;
 import io.llmsafety.monitor.detectors.PromptRiskScorer;
+import io.llmsafety.monitor.detectors.RefusalTraining;
 import io.llmsafety.monitor.detectors.RefusalScorer;
 import io.llmsafety.monitor.detectors.ScorerSet;
 import java.io.BufferedReader;
@@ -33,7 +34,9 @@ import picocli.CommandLine.Spec;
  * "label": true|false}}, optionally with a string {@code "model"}; the label means refusal, harmful
  * response or harmful request according to the task. With {@code --per-model} the object also
  * holds {@code "per_model": {MODEL: {n, positives, accuracy, ...}}} (rows without a model under
- * {@code "_unknown"}).
+ * {@code "_unknown"}). With {@code --cv-by-model} (refusal) it also retrains refusal v2 once per
+ * model of the file without that model's rows and adds {@code "cv_by_model"}: how the scorer
+ * does on a model it was not trained on.
  */
 @Command(
     name = "eval",
@@ -82,6 +85,19 @@ public final class EvalCommand implements Callable<Integer> {
           + " default: ${DEFAULT-VALUE}")
   private String scorers;
 
+  @Option(
+      names = "--cv-by-model",
+      description = "refusal only: also retrain refusal v2 leaving out one model of the file at a time"
+          + " (rows grouped by their \"model\" field) and report each held-out model's figures under"
+          + " cv_by_model; with --data the shared training sets are added to every fold")
+  private boolean cvByModel;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "with --cv-by-model: shared data directory whose training sets join every fold")
+  private Path data;
+
   static final String UNKNOWN_MODEL = "_unknown";
 
   /** One labelled task: how to score a row and which fields it needs. */
@@ -109,6 +125,10 @@ public final class EvalCommand implements Callable<Integer> {
     Task t = task(task, set);
     if (t == null) {
       err.println("eval: unknown task '" + task + "'; expected refusal, harm or prompt-risk");
+      return EXIT_USAGE;
+    }
+    if (cvByModel && !task.equals("refusal")) {
+      err.println("eval: --cv-by-model is only for the refusal task");
       return EXIT_USAGE;
     }
     if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
@@ -165,9 +185,44 @@ public final class EvalCommand implements Callable<Integer> {
         per.set(e.getKey(), o);
       }
     }
+    if (cvByModel) {
+      String problem = crossValidateByModel(result);
+      if (problem != null) {
+        err.println("eval: " + problem);
+        return EXIT_BAD_INPUT;
+      }
+    }
     out.println(result);
     out.flush();
     return 0;
+  }
+
+  /**
+   * Leave-one-model-out over the file's models: each model's rows are scored by a refusal v2 model
+   * trained on the other models' rows (plus the shared sets with --data), at the default settings
+   * and threshold 0.5. Returns a problem description instead when it cannot be done.
+   */
+  private String crossValidateByModel(ObjectNode result) {
+    List<RefusalTraining.Example> examples = new ArrayList<>();
+    try {
+      if (data != null) {
+        examples.addAll(RefusalTraining.examples(data, RefusalTraining.Settings.defaults().alpacaWeight()));
+      }
+      examples.addAll(RefusalTraining.labelled(input));
+      RefusalTraining.CvResult cv =
+          RefusalTraining.crossValidateByModel(RefusalTraining.Settings.defaults(), examples, 1);
+      ObjectNode node = result.putObject("cv_by_model");
+      for (Map.Entry<String, BinaryMetrics[]> e : cv.heldOut().entrySet()) {
+        if (e.getKey().startsWith(RefusalTraining.LABELS_PREFIX)) {
+          ObjectNode o = toJson(new Task("refusal", "LinearRefusalScorer", 0.5, null, false, true), e.getValue()[0]);
+          o.remove(List.of("task", "scorer", "threshold"));
+          node.set(e.getKey().substring(RefusalTraining.LABELS_PREFIX.length()), o);
+        }
+      }
+      return null;
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      return e.getMessage();
+    }
   }
 
   /** Scores one row into the lists; returns a problem description instead for a bad row. */

@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code train harm|prompt-risk --out detectors/FILE.model.gz [--seed N] [--data DIR]}: builds the
+ * {@code train refusal|harm|prompt-risk --out detectors/FILE.model.gz [--seed N] [--data DIR]}: builds the
  * task's labelled set from the shared data directory, measures it under grouped cross-validation,
  * fits the final model on all rows and writes the model plus {@code <name>.provenance.json}
  * (data files and their SHA-256, command, seed, settings, CV figures, model SHA-256) beside it.
@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
-    description = "Trains the v2 harm or prompt-risk classifier from labelled data; writes the model"
+    description = "Trains the v2 refusal, harm or prompt-risk classifier from labelled data; writes the model"
         + " file and its provenance beside it.")
 public final class TrainCommand implements Callable<Integer> {
 
@@ -46,42 +46,58 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "TASK", description = "harm or prompt-risk")
-  private String task;
+  @Parameters(index = "0", paramLabel = "TASK", description = "refusal, harm or prompt-risk")
+  String task;
 
   @Option(names = "--out", required = true, paramLabel = "FILE", description = "model file to write, e.g. detectors/harm-v2.model.gz")
-  private Path out;
+  Path out;
 
   @Option(names = "--seed", defaultValue = "1", description = "seed of the CV fold shuffle (default: ${DEFAULT-VALUE})")
-  private long seed;
+  long seed;
 
   @Option(names = "--data", paramLabel = "DIR", description = "shared data directory (default: system property shared.data.dir, else ../shared/data)")
-  private Path data;
+  Path data;
 
   @Option(names = "--folds", description = "CV folds; 0 skips cross-validation (default: 5)")
-  private Integer folds;
+  Integer folds;
 
   @Option(names = "--lambda", description = "L2 strength (default: per task)")
-  private Double lambda;
+  Double lambda;
 
   @Option(names = "--iterations", description = "L-BFGS iterations (default: per task)")
-  private Integer iterations;
+  Integer iterations;
 
   @Option(names = "--char-ngrams", paramLabel = "MIN-MAX", description = "character n-gram lengths, e.g. 3-5, or 0 for none (default: per task)")
-  private String charNgrams;
+  String charNgrams;
 
   @Option(names = "--bucket-bits", description = "log2 of the hashed feature buckets (default: per task)")
-  private Integer bucketBits;
+  Integer bucketBits;
+
+  @Option(names = "--opening-chars", description = "refusal: characters of the opening region (default: 200)")
+  Integer openingChars;
+
+  @Option(names = "--body-chars", description = "refusal: characters of the body region (default: 2000)")
+  Integer bodyChars;
+
+  @Option(names = "--alpaca-weight", description = "refusal: example weight of AlpacaEval answers (default: 0.3)")
+  Double alpacaWeight;
+
+  @Option(names = "--labels", paramLabel = "FILE.jsonl", description = "refusal: extra labelled responses"
+      + " {\"response\", \"label\", \"model\"}, e.g. a platform's own judgements; each model is a CV fold")
+  Path labels;
 
   @Option(names = "--subsample", description = "keep every k-th example per source (tests; default 1)", defaultValue = "1")
-  private int subsample;
+  int subsample;
 
   @Override
   public Integer call() throws IOException {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (task.equals("refusal")) {
+      return RefusalTrain.run(this, stdout, err);
+    }
     if (!task.equals("harm") && !task.equals("prompt-risk")) {
-      err.println("train: unknown task '" + task + "'; expected harm or prompt-risk");
+      err.println("train: unknown task '" + task + "'; expected refusal, harm or prompt-risk");
       return EXIT_USAGE;
     }
     Settings s = Settings.defaults(task);
@@ -178,7 +194,7 @@ public final class TrainCommand implements Callable<Integer> {
     return model.resolveSibling(base + ".provenance.json");
   }
 
-  private static ObjectNode metricsJson(BinaryMetrics m) {
+  static ObjectNode metricsJson(BinaryMetrics m) {
     ObjectNode o = JSON.createObjectNode();
     o.put("n", m.n());
     o.put("positives", m.positives());

@@ -56,9 +56,34 @@ public final class LexiconRefusalScorer implements RefusalScorer {
 
   @Override
   public double score(String response) {
-    String text = TextNormalizer.normalize(response);
+    return sigmoid(profile(TextNormalizer.normalize(response)).logit());
+  }
+
+  /**
+   * Where the cues of each kind sit in already normalised text, for the trained scorer
+   * ({@link LinearRefusalScorer}) and for this one's logit. Sums are weight x position factor for
+   * the v1 logit, and raw weights split by position for the position-aware features.
+   *
+   * @param logit this scorer's log-odds
+   * @param refusalOpening refusal cue weight starting in the first {@link #OPENING_CHARS}
+   * @param refusalMiddle refusal cue weight starting before {@link #MIDDLE_CHARS}
+   * @param refusalLate refusal cue weight starting later
+   * @param pushbackOpening pushback cue weight in the opening
+   * @param pushbackLater pushback cue weight after the opening
+   * @param complyOpening negated not-refusal weight in the first {@link #COMPLIANCE_CHARS}
+   *     before any refusal or pushback cue (an answer that starts by answering)
+   * @param complyAfterRefusal negated not-refusal weight after the first refusal or pushback cue
+   * @param firstRefusal start of the first refusal or pushback cue, or -1
+   * @param firstComply start of the first not-refusal cue, or -1
+   */
+  record Profile(
+      double logit, double refusalOpening, double refusalMiddle, double refusalLate,
+      double pushbackOpening, double pushbackLater, double complyOpening, double complyAfterRefusal,
+      int firstRefusal, int firstComply) {}
+
+  Profile profile(String text) {
     if (text.isEmpty()) {
-      return sigmoid(BIAS);
+      return new Profile(BIAS, 0, 0, 0, 0, 0, 0, 0, -1, -1);
     }
     // Earliest start of each cue: the first occurrence carries the most positional weight.
     int[] first = new int[lexicon.size()];
@@ -72,25 +97,56 @@ public final class LexiconRefusalScorer implements RefusalScorer {
           }
         });
     int firstRefusal = Integer.MAX_VALUE;
+    int firstComply = Integer.MAX_VALUE;
     for (int p = 0; p < first.length; p++) {
-      if (first[p] >= 0 && lexicon.sectionOf(p) != notRefusal) {
-        firstRefusal = Math.min(firstRefusal, first[p]);
+      if (first[p] >= 0) {
+        if (lexicon.sectionOf(p) != notRefusal) {
+          firstRefusal = Math.min(firstRefusal, first[p]);
+        } else {
+          firstComply = Math.min(firstComply, first[p]);
+        }
       }
     }
     double ref = 0;
     double push = 0;
     double not = 0;
+    double refOpen = 0;
+    double refMid = 0;
+    double refLate = 0;
+    double pushOpen = 0;
+    double pushLater = 0;
+    double complyOpen = 0;
+    double complyAfter = 0;
     for (int p = 0; p < first.length; p++) {
-      if (first[p] < 0) {
+      int at = first[p];
+      if (at < 0) {
         continue;
       }
       int s = lexicon.sectionOf(p);
+      double w = lexicon.weight(p);
       if (s == refusal) {
-        ref += lexicon.weight(p) * positionFactor(first[p]);
+        ref += w * positionFactor(at);
+        if (at < OPENING_CHARS) {
+          refOpen += w;
+        } else if (at < MIDDLE_CHARS) {
+          refMid += w;
+        } else {
+          refLate += w;
+        }
       } else if (s == pushback) {
-        push += lexicon.weight(p) * positionFactor(first[p]);
+        push += w * positionFactor(at);
+        if (at < OPENING_CHARS) {
+          pushOpen += w;
+        } else {
+          pushLater += w;
+        }
       } else if (s == notRefusal) {
-        not += lexicon.weight(p) * complianceFactor(first[p], firstRefusal);
+        not += w * complianceFactor(at, firstRefusal);
+        if (at < COMPLIANCE_CHARS && at < firstRefusal) {
+          complyOpen -= w;
+        } else if (at > firstRefusal) {
+          complyAfter -= w;
+        }
       }
     }
     double logit =
@@ -98,7 +154,10 @@ public final class LexiconRefusalScorer implements RefusalScorer {
             + Math.min(ref, REFUSAL_CAP)
             + Math.min(push, PUSHBACK_CAP)
             + Math.max(not, NOT_REFUSAL_CAP);
-    return sigmoid(logit);
+    return new Profile(
+        logit, refOpen, refMid, refLate, pushOpen, pushLater, complyOpen, complyAfter,
+        firstRefusal == Integer.MAX_VALUE ? -1 : firstRefusal,
+        firstComply == Integer.MAX_VALUE ? -1 : firstComply);
   }
 
   static double positionFactor(int start) {

@@ -70,12 +70,50 @@ class EvalCommandTest {
     assertThat(run.exit()).isZero();
     JsonNode m = run.lastLine();
     assertThat(m.get("n").asInt()).isEqualTo(60);
-    assertThat(m.get("scorer").asText()).isEqualTo("LexiconRefusalScorer");
+    assertThat(m.get("scorer").asText()).isEqualTo("LinearRefusalScorer");
     assertThat(m.get("threshold").asDouble()).isEqualTo(0.5);
     assertThat(m.get("accuracy").asDouble()).isGreaterThan(0.8);
     for (String field : List.of("precision", "recall", "f1", "auroc")) {
       assertThat(m.get(field).asDouble()).as(field).isBetween(0.0, 1.0);
     }
+  }
+
+  @Test
+  void cvByModelRetrainsWithoutEachModelAndReportsItsHeldOutFigures() throws IOException {
+    List<String> lines = new ArrayList<>();
+    int llama = 0;
+    int mistral = 0;
+    for (JsonNode r : SharedData.jsonl("xstest/xstest_completions_dev.jsonl")) {
+      String model = r.get("model").asText();
+      if (model.equals("llama2orig") ? llama++ < 40 : model.equals("mistralguard") && mistral++ < 40) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("response", r.get("completion").asText());
+        o.put("label", r.get("is_refusal").asBoolean());
+        o.put("model", model);
+        lines.add(o.toString());
+      }
+    }
+    Path file = dir.resolve("two-models.jsonl");
+    Files.write(file, lines, StandardCharsets.UTF_8);
+
+    Run run = run("refusal", "--input", file.toString(), "--cv-by-model");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    JsonNode cv = run.lastLine().get("cv_by_model");
+    assertThat(cv.fieldNames()).toIterable().containsExactly("llama2orig", "mistralguard");
+    assertThat(cv.get("llama2orig").get("n").asInt()).isEqualTo(40);
+    assertThat(cv.get("mistralguard").get("accuracy").asDouble()).isBetween(0.0, 1.0);
+    assertThat(run.lastLine().get("n").asInt()).isEqualTo(80);
+  }
+
+  @Test
+  void cvByModelNeedsTheRefusalTaskAndTwoModels() throws IOException {
+    Path file = dir.resolve("one.jsonl");
+    Files.writeString(file, "{\"prompt\": \"p\", \"response\": \"I can't.\", \"label\": true}\n");
+    assertThat(run("harm", "--input", file.toString(), "--cv-by-model").exit()).isEqualTo(EvalCommand.EXIT_USAGE);
+    Run run = run("refusal", "--input", file.toString(), "--cv-by-model");
+    assertThat(run.exit()).isEqualTo(EvalCommand.EXIT_BAD_INPUT);
+    assertThat(run.err()).contains("at least two");
   }
 
   @Test
