@@ -124,6 +124,88 @@ public record HashedTextFeatures(
     }
   }
 
+  /**
+   * {@code sum over groups of (1/sqrt(group size)) * sum of sign * weights[bucket]}: what {@link
+   * #extract} into a dot-product sink gives, in one pass and without allocating. Within a group
+   * the sum is over integers, so visiting words and bigrams together gives exactly the same
+   * result; the groups are added in {@link #extract}'s order.
+   */
+  double weightedSum(char[] normalized, int length, short[] weights) {
+    int len = Math.min(length, scanChars);
+    int mask = (1 << bucketBits) - 1;
+    long wordSum = 0;
+    int words = 0;
+    long bigramSum = 0;
+    int bigrams = 0;
+    int prev = 0;
+    boolean havePrev = false;
+    int i = 0;
+    while (i < len) {
+      char c = normalized[i];
+      if (!isWordChar(c)) {
+        i++;
+        continue;
+      }
+      int h = FNV_OFFSET;
+      while (i < len && isWordChar(c = normalized[i])) {
+        h = (h ^ c) * FNV_PRIME;
+        i++;
+      }
+      wordSum += signed(weights, fmix32(h ^ SEED_WORD), mask);
+      words++;
+      if (wordBigrams && havePrev) {
+        bigramSum += signed(weights, fmix32(prev * 31 + fmix32(h ^ SEED_BIGRAM)), mask);
+        bigrams++;
+      }
+      prev = h;
+      havePrev = true;
+    }
+    double total = 0;
+    if (words > 0) {
+      total += wordSum / Math.sqrt(words);
+    }
+    if (bigrams > 0) {
+      total += bigramSum / Math.sqrt(bigrams);
+    }
+    if (charMin > 0) {
+      int padded = len + 2;
+      char[] p = PADDED.get();
+      if (p.length < padded) {
+        p = new char[Math.max(padded, 2 * p.length)];
+        PADDED.set(p);
+      }
+      p[0] = ' ';
+      System.arraycopy(normalized, 0, p, 1, len);
+      p[len + 1] = ' ';
+      long charSum = 0;
+      int count = 0;
+      for (int start = 0; start + charMin <= padded; start++) {
+        int h = FNV_OFFSET ^ SEED_CHAR;
+        int end = Math.min(start + charMax, padded);
+        for (int j = start; j < end; j++) {
+          h = (h ^ p[j]) * FNV_PRIME;
+          int n = j - start + 1;
+          if (n >= charMin) {
+            charSum += signed(weights, fmix32(h + n), mask);
+            count++;
+          }
+        }
+      }
+      if (count > 0) {
+        total += charSum / Math.sqrt(count);
+      }
+    }
+    return total;
+  }
+
+  /** The text padded with a space each side for character n-grams; bounded by scanChars + 2. */
+  private static final ThreadLocal<char[]> PADDED = ThreadLocal.withInitial(() -> new char[1026]);
+
+  private static int signed(short[] weights, int hash, int mask) {
+    int w = weights[hash & mask];
+    return hash < 0 ? -w : w;
+  }
+
   /** Number of groups {@link #extract} closes, in order: words, [bigrams], [chars]. */
   public int groups() {
     return 1 + (wordBigrams ? 1 : 0) + (charMin > 0 ? 1 : 0);

@@ -62,42 +62,51 @@ public final class LinearHarmScorer implements HarmScorer {
    */
   @Override
   public double score(String prompt, String response, double refusalScore) {
-    String text = TextNormalizer.normalize(response);
-    String p = TextNormalizer.normalize(prompt);
-    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, p, text, refusalScore)));
+    NormalizedText text = TextNormalizer.normalized(response);
+    NormalizedText p = TextNormalizer.normalized(prompt);
+    Scratch scratch = SCRATCH.get();
+    return LinearTextModel.sigmoid(
+        model.logit(text, dense(lexicon, p, text, refusalScore, scratch, scratch.dense)));
   }
 
   /** Dense feature values for normalised prompt and response; shared with training. */
   static double[] dense(LexiconPromptRiskScorer lexicon, String prompt, String response, double refused) {
+    return dense(lexicon, NormalizedText.of(prompt), NormalizedText.of(response), refused,
+        SCRATCH.get(), new double[DENSE.length]);
+  }
+
+  private static double[] dense(
+      LexiconPromptRiskScorer lexicon, NormalizedText prompt, NormalizedText response, double refused,
+      Scratch scratch, double[] out) {
     double risk = LinearTextModel.sigmoid(lexicon.logit(prompt));
-    double overlap = overlap(prompt, response);
+    double overlap = overlap(prompt, response, scratch);
     double comply = 1 - refused;
-    return new double[] {
-      refused,
-      risk,
-      risk * comply,
-      overlap,
-      overlap * comply,
-      Math.log1p(Math.min(response.length(), 4000)) / LOG_LENGTH_SCALE,
-      refused * risk,
-    };
+    out[0] = refused;
+    out[1] = risk;
+    out[2] = risk * comply;
+    out[3] = overlap;
+    out[4] = overlap * comply;
+    out[5] = Math.log1p(Math.min(response.length, 4000)) / LOG_LENGTH_SCALE;
+    out[6] = refused * risk;
+    return out;
   }
 
   /** Share of the prompt's distinct longer words that occur in the response (0 without any). */
-  static double overlap(String prompt, String response) {
-    int[] words = new int[MAX_TOPIC_WORDS];
+  private static double overlap(NormalizedText promptText, NormalizedText responseText, Scratch scratch) {
+    char[] prompt = promptText.chars;
+    int[] words = scratch.words;
     int n = 0;
-    int len = prompt.length();
+    int len = promptText.length;
     int i = 0;
     while (i < len && n < MAX_TOPIC_WORDS) {
-      char c = prompt.charAt(i);
+      char c = prompt[i];
       if (!isAlnum(c)) {
         i++;
         continue;
       }
       int start = i;
       int h = FNV_OFFSET;
-      while (i < len && isAlnum(c = prompt.charAt(i))) {
+      while (i < len && isAlnum(c = prompt[i])) {
         h = (h ^ c) * FNV_PRIME;
         i++;
       }
@@ -115,19 +124,21 @@ public final class LinearHarmScorer implements HarmScorer {
         words[distinct++] = words[k];
       }
     }
-    boolean[] found = new boolean[distinct];
+    boolean[] found = scratch.found;
+    Arrays.fill(found, 0, distinct, false);
     int hits = 0;
-    int scan = Math.min(response.length(), 4000);
+    char[] response = responseText.chars;
+    int scan = Math.min(responseText.length, 4000);
     i = 0;
     while (i < scan && hits < distinct) {
-      char c = response.charAt(i);
+      char c = response[i];
       if (!isAlnum(c)) {
         i++;
         continue;
       }
       int start = i;
       int h = FNV_OFFSET;
-      while (i < scan && isAlnum(c = response.charAt(i))) {
+      while (i < scan && isAlnum(c = response[i])) {
         h = (h ^ c) * FNV_PRIME;
         i++;
       }
@@ -141,6 +152,15 @@ public final class LinearHarmScorer implements HarmScorer {
     }
     return (double) hits / distinct;
   }
+
+  /** Per-thread working arrays, so that scoring allocates nothing. */
+  private static final class Scratch {
+    final int[] words = new int[MAX_TOPIC_WORDS];
+    final boolean[] found = new boolean[MAX_TOPIC_WORDS];
+    final double[] dense = new double[DENSE.length];
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static final int FNV_OFFSET = 0x811C9DC5;
   private static final int FNV_PRIME = 0x01000193;

@@ -119,14 +119,24 @@ public class ScorerBenchmark {
   }
 
   /**
-   * Thread CPU time per operation, a cross-check of the JMH wall-clock figures on a loaded
-   * machine (other processes inflate wall time, not this thread's CPU time). Run with {@code
-   * java -Dshared.data.dir=... -cp ... io.llmsafety.monitor.detectors.ScorerBenchmark}.
+   * Before/after cross-check on a loaded machine: thread CPU time and bytes allocated per event of
+   * the production scorers and of the frozen pre-optimisation copies in {@code
+   * detectors.reference}, interleaved in short slices in one JVM so both see the same load
+   * (other processes inflate wall time, and contention inflates even CPU time, but equally for
+   * both). Prints the median slice after warm-up. Run with {@code java -Dshared.data.dir=... -cp
+   * ... io.llmsafety.monitor.detectors.ScorerBenchmark [bytes...]}.
    */
   public static void main(String[] args) {
-    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    double sink = 0;
-    for (int bytes : new int[] {256, 1024, 4096}) {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long self = Thread.currentThread().getId();
+    int[] lengths = args.length == 0 ? new int[] {256, 1024, 4096}
+        : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+    var refRefusal = io.llmsafety.monitor.detectors.reference.LexiconRefusalScorer.builtin();
+    var refRisk = io.llmsafety.monitor.detectors.reference.LinearPromptRiskScorer.builtin();
+    var refHarm = io.llmsafety.monitor.detectors.reference.LinearHarmScorer.builtin();
+    double[] sink = new double[1];
+    for (int bytes : lengths) {
       ScorerBenchmark b = new ScorerBenchmark();
       b.responseBytes = bytes;
       b.load();
@@ -135,22 +145,52 @@ public class ScorerBenchmark {
       ops.put("promptRisk", b::promptRisk);
       ops.put("harm", b::harm);
       ops.put("allThree", b::allThree);
-      for (int round = 0; round < 3; round++) { // rounds 0-1 warm up
-        for (java.util.Map.Entry<String, java.util.function.DoubleSupplier> op : ops.entrySet()) {
-          int n = 50_000;
+      ops.put("refusal (before)", () -> refRefusal.score(b.responses[b.advance()]));
+      ops.put("promptRisk (before)", () -> refRisk.score(b.prompts[b.advance()]));
+      ops.put("harm (before)", () -> {
+        int i = b.advance();
+        return refHarm.score(b.prompts[i], b.responses[i], 0.1);
+      });
+      ops.put("allThree (before)", () -> {
+        int i = b.advance();
+        double risk = refRisk.score(b.prompts[i]);
+        double refusal = refRefusal.score(b.responses[i]);
+        return risk + refusal + refHarm.score(b.prompts[i], b.responses[i], refusal);
+      });
+      int warmup = 20;
+      int rounds = 60;
+      int n = 400;
+      java.util.Map<String, long[]> cpu = new java.util.LinkedHashMap<>();
+      java.util.Map<String, long[]> alloc = new java.util.LinkedHashMap<>();
+      for (int round = 0; round < warmup + rounds; round++) {
+        for (var op : ops.entrySet()) {
           long t0 = mx.getCurrentThreadCpuTime();
+          long a0 = mx.getThreadAllocatedBytes(self);
           for (int i = 0; i < n; i++) {
-            sink += op.getValue().getAsDouble();
+            sink[0] += op.getValue().getAsDouble();
           }
-          long ns = mx.getCurrentThreadCpuTime() - t0;
-          if (round == 2) {
-            System.out.printf(
-                "%5d B  %-11s %8.0f ns/op (thread CPU time, %d pairs)%n",
-                bytes, op.getKey(), (double) ns / n, b.prompts.length);
+          long t = mx.getCurrentThreadCpuTime() - t0;
+          long a = mx.getThreadAllocatedBytes(self) - a0;
+          if (round >= warmup) {
+            cpu.computeIfAbsent(op.getKey(), k -> new long[rounds])[round - warmup] = t;
+            alloc.computeIfAbsent(op.getKey(), k -> new long[rounds])[round - warmup] = a;
           }
         }
       }
+      double promptChars = java.util.Arrays.stream(b.prompts).mapToInt(String::length).average().orElse(0);
+      double responseChars = java.util.Arrays.stream(b.responses).mapToInt(String::length).average().orElse(0);
+      System.out.printf("%d B responses: %d pairs, mean prompt %.0f chars, mean response %.0f chars%n",
+          bytes, b.prompts.length, promptChars, responseChars);
+      for (String op : ops.keySet()) {
+        long[] t = cpu.get(op);
+        long[] a = alloc.get(op);
+        java.util.Arrays.sort(t);
+        java.util.Arrays.sort(a);
+        System.out.printf("  %-20s %8.0f ns/event CPU (median of %d; quartiles %.0f-%.0f)  %7.0f B/event%n",
+            op, (double) t[rounds / 2] / n, rounds, (double) t[rounds / 4] / n,
+            (double) t[3 * rounds / 4] / n, (double) a[rounds / 2] / n);
+      }
     }
-    System.out.println(sink > 0 ? "" : " ");
+    System.out.println(sink[0] > 0 ? "" : " ");
   }
 }
