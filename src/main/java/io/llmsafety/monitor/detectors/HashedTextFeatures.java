@@ -181,15 +181,16 @@ public record HashedTextFeatures(
       int count = 0;
       for (int start = 0; start + charMin <= padded; start++) {
         int h = FNV_OFFSET ^ SEED_CHAR;
-        int end = Math.min(start + charMax, padded);
-        for (int j = start; j < end; j++) {
+        int j = start;
+        for (int shortest = start + charMin - 1; j < shortest; j++) {
           h = (h ^ p[j]) * FNV_PRIME;
-          int n = j - start + 1;
-          if (n >= charMin) {
-            charSum += signed(weights, fmix32(h + n), mask);
-            count++;
-          }
         }
+        int end = Math.min(start + charMax, padded);
+        for (; j < end; j++) {
+          h = (h ^ p[j]) * FNV_PRIME;
+          charSum += signed(weights, fmix32(h + (j - start + 1)), mask);
+        }
+        count += end - start - charMin + 1;
       }
       if (count > 0) {
         total += charSum / Math.sqrt(count);
@@ -201,9 +202,10 @@ public record HashedTextFeatures(
   /** The text padded with a space each side for character n-grams; bounded by scanChars + 2. */
   private static final ThreadLocal<char[]> PADDED = ThreadLocal.withInitial(() -> new char[1026]);
 
+  /** {@code weights[bucket]}, negated when the hash's sign bit is set; branch-free (the sign is random). */
   private static int signed(short[] weights, int hash, int mask) {
-    int w = weights[hash & mask];
-    return hash < 0 ? -w : w;
+    int negate = hash >> 31;
+    return (weights[hash & mask] ^ negate) - negate;
   }
 
   /** Number of groups {@link #extract} closes, in order: words, [bigrams], [chars]. */

@@ -93,8 +93,13 @@ public final class LinearHarmScorer implements HarmScorer {
 
   /** Share of the prompt's distinct longer words that occur in the response (0 without any). */
   private static double overlap(NormalizedText promptText, NormalizedText responseText, Scratch scratch) {
-    char[] prompt = promptText.chars;
+    // The prompt's first MAX_TOPIC_WORDS longer words (repeats count towards the cap) go into a
+    // small open-addressing set of their hashes; each response word is then one probe.
+    int[] slotWord = scratch.slotWord;
+    Arrays.fill(slotWord, 0);
     int[] words = scratch.words;
+    int distinct = 0;
+    char[] prompt = promptText.chars;
     int n = 0;
     int len = promptText.length;
     int i = 0;
@@ -111,18 +116,19 @@ public final class LinearHarmScorer implements HarmScorer {
         i++;
       }
       if (i - start >= MIN_TOPIC_WORD) {
-        words[n++] = h;
+        n++;
+        int slot = slot(h);
+        while (slotWord[slot] != 0 && words[slotWord[slot] - 1] != h) {
+          slot = (slot + 1) & (TOPIC_SLOTS - 1);
+        }
+        if (slotWord[slot] == 0) {
+          words[distinct++] = h;
+          slotWord[slot] = distinct;
+        }
       }
     }
-    if (n == 0) {
+    if (distinct == 0) {
       return 0;
-    }
-    Arrays.sort(words, 0, n);
-    int distinct = 0;
-    for (int k = 0; k < n; k++) {
-      if (k == 0 || words[k] != words[k - 1]) {
-        words[distinct++] = words[k];
-      }
     }
     boolean[] found = scratch.found;
     Arrays.fill(found, 0, distinct, false);
@@ -143,9 +149,13 @@ public final class LinearHarmScorer implements HarmScorer {
         i++;
       }
       if (i - start >= MIN_TOPIC_WORD) {
-        int at = Arrays.binarySearch(words, 0, distinct, h);
-        if (at >= 0 && !found[at]) {
-          found[at] = true;
+        int slot = slot(h);
+        int w;
+        while ((w = slotWord[slot]) != 0 && words[w - 1] != h) {
+          slot = (slot + 1) & (TOPIC_SLOTS - 1);
+        }
+        if (w != 0 && !found[w - 1]) {
+          found[w - 1] = true;
           hits++;
         }
       }
@@ -153,9 +163,17 @@ public final class LinearHarmScorer implements HarmScorer {
     return (double) hits / distinct;
   }
 
+  /** Twice the most words the set holds, so probe runs stay short. */
+  private static final int TOPIC_SLOTS = 2 * Integer.highestOneBit(MAX_TOPIC_WORDS * 2 - 1);
+
+  private static int slot(int hash) {
+    return (hash * 0x9E3779B9) >>> (32 - Integer.numberOfTrailingZeros(TOPIC_SLOTS));
+  }
+
   /** Per-thread working arrays, so that scoring allocates nothing. */
   private static final class Scratch {
     final int[] words = new int[MAX_TOPIC_WORDS];
+    final int[] slotWord = new int[TOPIC_SLOTS]; // 1 + index into words, 0 = empty
     final boolean[] found = new boolean[MAX_TOPIC_WORDS];
     final double[] dense = new double[DENSE.length];
   }
