@@ -126,19 +126,17 @@ public record HashedTextFeatures(
 
   /**
    * {@code sum over groups of (1/sqrt(group size)) * sum of sign * weights[bucket]}: what {@link
-   * #extract} into a dot-product sink gives, in one pass and without allocating. Within a group
-   * the sum is over integers, so visiting words and bigrams together gives exactly the same
-   * result; the groups are added in {@link #extract}'s order.
+   * #extract} into a dot-product sink gives, without allocating. Within a group the sum is over
+   * integers, so the order in which features are visited cannot change it; the groups are added
+   * in {@link #extract}'s order.
    */
   double weightedSum(char[] normalized, int length, short[] weights) {
     int len = Math.min(length, scanChars);
     int mask = (1 << bucketBits) - 1;
-    long wordSum = 0;
+    Scratch scratch = SCRATCH.get();
+    // Word hashes first (a word ends at least every other character), weights summed after.
+    int[] hashes = scratch.hashes(len + 1);
     int words = 0;
-    long bigramSum = 0;
-    int bigrams = 0;
-    int prev = 0;
-    boolean havePrev = false;
     int i = 0;
     while (i < len) {
       char c = normalized[i];
@@ -151,34 +149,34 @@ public record HashedTextFeatures(
         h = (h ^ c) * FNV_PRIME;
         i++;
       }
-      wordSum += signed(weights, fmix32(h ^ SEED_WORD), mask);
-      words++;
-      if (wordBigrams && havePrev) {
-        bigramSum += signed(weights, fmix32(prev * 31 + fmix32(h ^ SEED_BIGRAM)), mask);
-        bigrams++;
-      }
-      prev = h;
-      havePrev = true;
+      hashes[words++] = h;
+    }
+    long wordSum = 0;
+    for (int k = 0; k < words; k++) {
+      wordSum += signed(weights, fmix32(hashes[k] ^ SEED_WORD), mask);
     }
     double total = 0;
     if (words > 0) {
       total += wordSum / Math.sqrt(words);
     }
-    if (bigrams > 0) {
-      total += bigramSum / Math.sqrt(bigrams);
+    if (wordBigrams && words > 1) {
+      long bigramSum = 0;
+      for (int k = 1; k < words; k++) {
+        bigramSum += signed(weights, fmix32(hashes[k - 1] * 31 + fmix32(hashes[k] ^ SEED_BIGRAM)), mask);
+      }
+      total += bigramSum / Math.sqrt(words - 1);
     }
     if (charMin > 0) {
       int padded = len + 2;
-      char[] p = PADDED.get();
-      if (p.length < padded) {
-        p = new char[Math.max(padded, 2 * p.length)];
-        PADDED.set(p);
-      }
+      char[] p = scratch.padded(padded);
       p[0] = ' ';
       System.arraycopy(normalized, 0, p, 1, len);
       p[len + 1] = ' ';
-      long charSum = 0;
-      int count = 0;
+      // Hash every n-gram first, then sum their weights in a tight loop: the weight lookups are
+      // independent cache misses into a large table, and this way many are in flight at once.
+      int count = Math.max(0, padded - charMin + 1) * (charMax - charMin + 1);
+      hashes = scratch.hashes(count);
+      count = 0;
       for (int start = 0; start + charMin <= padded; start++) {
         int h = FNV_OFFSET ^ SEED_CHAR;
         int j = start;
@@ -188,9 +186,12 @@ public record HashedTextFeatures(
         int end = Math.min(start + charMax, padded);
         for (; j < end; j++) {
           h = (h ^ p[j]) * FNV_PRIME;
-          charSum += signed(weights, fmix32(h + (j - start + 1)), mask);
+          hashes[count++] = fmix32(h + (j - start + 1));
         }
-        count += end - start - charMin + 1;
+      }
+      long charSum = 0;
+      for (int k = 0; k < count; k++) {
+        charSum += signed(weights, hashes[k], mask);
       }
       if (count > 0) {
         total += charSum / Math.sqrt(count);
@@ -199,8 +200,27 @@ public record HashedTextFeatures(
     return total;
   }
 
-  /** The text padded with a space each side for character n-grams; bounded by scanChars + 2. */
-  private static final ThreadLocal<char[]> PADDED = ThreadLocal.withInitial(() -> new char[1026]);
+  /** Per-thread working arrays for {@link #weightedSum}; bounded by scanChars. */
+  private static final class Scratch {
+    private char[] padded = new char[1026];
+    private int[] hashes = new int[3078];
+
+    char[] padded(int n) {
+      if (padded.length < n) {
+        padded = new char[n];
+      }
+      return padded;
+    }
+
+    int[] hashes(int n) {
+      if (hashes.length < n) {
+        hashes = new int[n];
+      }
+      return hashes;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   /** {@code weights[bucket]}, negated when the hash's sign bit is set; branch-free (the sign is random). */
   private static int signed(short[] weights, int hash, int mask) {
