@@ -96,7 +96,6 @@ class ScorerEquivalenceTest {
 
   @Test
   void eachScorerOnItsOwnGivesIdenticalScores() {
-    ScorerSet builtin = ScorerSet.builtin();
     LexiconPromptRiskScorer v1Risk = LexiconPromptRiskScorer.builtin();
     LexiconRefusalScorer v1Refusal = LexiconRefusalScorer.builtin();
     LinearHarmScorer harm = LinearHarmScorer.builtin();
@@ -111,12 +110,10 @@ class ScorerEquivalenceTest {
       assertSame(risk.score(response), REF_RISK.score(response), "prompt risk", response);
       assertSame(v1Risk.score(prompt), REF_LEXICON.score(prompt), "lexicon prompt risk", prompt);
       assertSame(harm.score(prompt, response, refusal), REF_HARM.score(prompt, response, refusal), "harm", response);
-      assertSame(harm.score(prompt, response), REF_HARM.score(prompt, response), "harm", response);
       // Equal but distinct strings must not be mistaken for each other, nor swapped roles.
       assertSame(
           harm.score(new String(response), new String(prompt), 0.25),
           REF_HARM.score(response, prompt, 0.25), "harm (swapped)", prompt);
-      assertSame(builtin.promptRisk().score(prompt), REF_RISK.score(prompt), "prompt risk", prompt);
     }
   }
 
@@ -126,7 +123,9 @@ class ScorerEquivalenceTest {
     for (int t = 0; t < 2; t++) {
       int offset = t * PAIRS.size() / 2;
       runs.add(pool.submit(() -> {
-        ScorerSet builtin = ScorerSet.builtin();
+        // Named scorers rather than ScorerSet.builtin(), whose refusal scorer may change.
+        ScorerSet builtin = new ScorerSet(
+            LexiconRefusalScorer.builtin(), LinearPromptRiskScorer.builtin(), LinearHarmScorer.builtin());
         int checked = 0;
         for (int k = 0; k < PAIRS.size(); k++) {
           String[] pair = PAIRS.get((k + offset) % PAIRS.size());
