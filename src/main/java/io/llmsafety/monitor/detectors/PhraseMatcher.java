@@ -41,10 +41,11 @@ final class PhraseMatcher {
   private static final int SPARSE_MAX = 4;
 
   // The trie, compact so that it stays in the first-level cache: each walk step is a lookup here.
-  // A node with many children (the root, common first letters) has a full row, dense[row * SIGMA +
-  // class] -> child; the others list their edges as (class << 24 | child) in edges[edgeStart[n] ..
-  // edgeStart[n + 1]). Child 0 means none (the root is nobody's child).
-  private final int[] denseRow; // row in dense, or -1
+  // Nodes are numbered so that the root and the nodes with many children come first: node n <
+  // denseNodes has a full row, dense[n * SIGMA + class] -> child; the others list their edges as
+  // (class << 24 | child) in edges[edgeStart[n] .. edgeStart[n + 1]). Child 0 means none (the
+  // root is nobody's child).
+  private final int denseNodes;
   private final int[] dense;
   private final int[] edgeStart;
   private final int[] edges;
@@ -89,45 +90,59 @@ final class PhraseMatcher {
     if (nodes >= 1 << 24) {
       throw new IllegalArgumentException("too many phrases: " + nodes + " trie nodes");
     }
-    denseRow = new int[nodes];
-    edgeStart = new int[nodes + 1];
-    List<Integer> edgeList = new ArrayList<>();
-    int denseRows = 0;
-    for (int n = 0; n < nodes; n++) {
+    // Renumber: the root, then the other branching nodes, then the rest, each in creation order.
+    boolean[] branching = new boolean[nodes];
+    branching[0] = true;
+    for (int n = 1; n < nodes; n++) {
       int children = 0;
       for (int c : rows.get(n)) {
         children += c != 0 ? 1 : 0;
       }
-      edgeStart[n] = edgeList.size();
-      if (children > SPARSE_MAX) {
-        denseRow[n] = denseRows++;
-      } else {
-        denseRow[n] = -1;
-        for (int cls = 0; cls < SIGMA; cls++) {
-          if (rows.get(n)[cls] != 0) {
-            edgeList.add(cls << 24 | rows.get(n)[cls]);
-          }
+      branching[n] = children > SPARSE_MAX;
+    }
+    int[] id = new int[nodes];
+    int[] original = new int[nodes];
+    int next = 0;
+    for (int n = 0; n < nodes; n++) {
+      if (branching[n]) {
+        original[next] = n;
+        id[n] = next++;
+      }
+    }
+    denseNodes = next;
+    for (int n = 0; n < nodes; n++) {
+      if (!branching[n]) {
+        original[next] = n;
+        id[n] = next++;
+      }
+    }
+    dense = new int[denseNodes * SIGMA];
+    edgeStart = new int[nodes + 1];
+    endStart = new int[nodes + 1];
+    endPhrase = new int[phrases.size()];
+    List<Integer> edgeList = new ArrayList<>();
+    int e = 0;
+    for (int k = 0; k < nodes; k++) {
+      int[] row = rows.get(original[k]);
+      edgeStart[k] = edgeList.size();
+      for (int cls = 0; cls < SIGMA; cls++) {
+        if (row[cls] == 0) {
+          continue;
         }
+        if (k < denseNodes) {
+          dense[k * SIGMA + cls] = id[row[cls]];
+        } else {
+          edgeList.add(cls << 24 | id[row[cls]]);
+        }
+      }
+      endStart[k] = e;
+      for (int p : out.get(original[k])) {
+        endPhrase[e++] = p;
       }
     }
     edgeStart[nodes] = edgeList.size();
     edges = edgeList.stream().mapToInt(Integer::intValue).toArray();
-    dense = new int[denseRows * SIGMA];
-    for (int n = 0; n < nodes; n++) {
-      if (denseRow[n] >= 0) {
-        System.arraycopy(rows.get(n), 0, dense, denseRow[n] * SIGMA, SIGMA);
-      }
-    }
-    endStart = new int[rows.size() + 1];
-    endPhrase = new int[phrases.size()];
-    int e = 0;
-    for (int n = 0; n < rows.size(); n++) {
-      endStart[n] = e;
-      for (int p : out.get(n)) {
-        endPhrase[e++] = p;
-      }
-    }
-    endStart[rows.size()] = e;
+    endStart[nodes] = e;
   }
 
   /** Reports every word-bounded match that starts before {@code limit}, in order of start. */
@@ -161,9 +176,8 @@ final class PhraseMatcher {
   }
 
   private int child(int node, int cls) {
-    int row = denseRow[node];
-    if (row >= 0) {
-      return dense[row * SIGMA + cls];
+    if (node < denseNodes) {
+      return dense[node * SIGMA + cls];
     }
     for (int e = edgeStart[node], end = edgeStart[node + 1]; e < end; e++) {
       int edge = edges[e];
