@@ -124,6 +124,110 @@ public record HashedTextFeatures(
     }
   }
 
+  /**
+   * {@code sum over groups of (1/sqrt(group size)) * sum of sign * weights[bucket]}: what {@link
+   * #extract} into a dot-product sink gives, without allocating. Within a group the sum is over
+   * integers, so the order in which features are visited cannot change it; the groups are added
+   * in {@link #extract}'s order.
+   */
+  double weightedSum(char[] normalized, int length, short[] weights) {
+    int len = Math.min(length, scanChars);
+    int mask = (1 << bucketBits) - 1;
+    Scratch scratch = SCRATCH.get();
+    // Word hashes first (a word ends at least every other character), weights summed after.
+    int[] hashes = scratch.hashes(len + 1);
+    int words = 0;
+    int i = 0;
+    while (i < len) {
+      char c = normalized[i];
+      if (!isWordChar(c)) {
+        i++;
+        continue;
+      }
+      int h = FNV_OFFSET;
+      while (i < len && isWordChar(c = normalized[i])) {
+        h = (h ^ c) * FNV_PRIME;
+        i++;
+      }
+      hashes[words++] = h;
+    }
+    long wordSum = 0;
+    for (int k = 0; k < words; k++) {
+      wordSum += signed(weights, fmix32(hashes[k] ^ SEED_WORD), mask);
+    }
+    double total = 0;
+    if (words > 0) {
+      total += wordSum / Math.sqrt(words);
+    }
+    if (wordBigrams && words > 1) {
+      long bigramSum = 0;
+      for (int k = 1; k < words; k++) {
+        bigramSum += signed(weights, fmix32(hashes[k - 1] * 31 + fmix32(hashes[k] ^ SEED_BIGRAM)), mask);
+      }
+      total += bigramSum / Math.sqrt(words - 1);
+    }
+    if (charMin > 0) {
+      int padded = len + 2;
+      char[] p = scratch.padded(padded);
+      p[0] = ' ';
+      System.arraycopy(normalized, 0, p, 1, len);
+      p[len + 1] = ' ';
+      // Hash every n-gram first, then sum their weights in a tight loop: the weight lookups are
+      // independent cache misses into a large table, and this way many are in flight at once.
+      int count = Math.max(0, padded - charMin + 1) * (charMax - charMin + 1);
+      hashes = scratch.hashes(count);
+      count = 0;
+      for (int start = 0; start + charMin <= padded; start++) {
+        int h = FNV_OFFSET ^ SEED_CHAR;
+        int j = start;
+        for (int shortest = start + charMin - 1; j < shortest; j++) {
+          h = (h ^ p[j]) * FNV_PRIME;
+        }
+        int end = Math.min(start + charMax, padded);
+        for (; j < end; j++) {
+          h = (h ^ p[j]) * FNV_PRIME;
+          hashes[count++] = fmix32(h + (j - start + 1));
+        }
+      }
+      long charSum = 0;
+      for (int k = 0; k < count; k++) {
+        charSum += signed(weights, hashes[k], mask);
+      }
+      if (count > 0) {
+        total += charSum / Math.sqrt(count);
+      }
+    }
+    return total;
+  }
+
+  /** Per-thread working arrays for {@link #weightedSum}; bounded by scanChars. */
+  private static final class Scratch {
+    private char[] padded = new char[1026];
+    private int[] hashes = new int[3078];
+
+    char[] padded(int n) {
+      if (padded.length < n) {
+        padded = new char[n];
+      }
+      return padded;
+    }
+
+    int[] hashes(int n) {
+      if (hashes.length < n) {
+        hashes = new int[n];
+      }
+      return hashes;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** {@code weights[bucket]}, negated when the hash's sign bit is set; branch-free (the sign is random). */
+  private static int signed(short[] weights, int hash, int mask) {
+    int negate = hash >> 31;
+    return (weights[hash & mask] ^ negate) - negate;
+  }
+
   /** Number of groups {@link #extract} closes, in order: words, [bigrams], [chars]. */
   public int groups() {
     return 1 + (wordBigrams ? 1 : 0) + (charMin > 0 ? 1 : 0);

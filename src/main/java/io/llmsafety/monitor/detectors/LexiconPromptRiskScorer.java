@@ -59,28 +59,56 @@ public final class LexiconPromptRiskScorer implements PromptRiskScorer {
 
   /** Log-odds for already normalised text; shared with {@link HeuristicHarmScorer}. */
   double logit(String normalized) {
-    double[] sums = new double[4];
-    boolean[] seen = new boolean[lexicon.size()];
-    lexicon.scan(
-        normalized,
-        SCAN_CHARS,
-        (p, start) -> {
-          if (!seen[p]) {
-            seen[p] = true;
-            int s = lexicon.sectionOf(p);
-            sums[s == harm ? 0 : s == intent ? 1 : s == request ? 2 : s == benign ? 3 : -1] +=
-                lexicon.weight(p);
-          }
-        });
-    double harmSum = Math.min(sums[0], HARM_CAP);
-    if (harmSum <= 0) {
-      return BIAS;
+    return logit(NormalizedText.of(normalized));
+  }
+
+  /** Memoised on the text: prompt risk v2 and harm v2 both need it for the same prompt. */
+  double logit(NormalizedText normalized) {
+    if (normalized.hasMemo(this)) {
+      return normalized.memo();
     }
-    return BIAS
-        + harmSum
-        + Math.min(sums[1], INTENT_CAP)
-        + Math.min(sums[2], REQUEST_CAP)
-        + Math.max(sums[3], BENIGN_CAP);
+    Tally tally = tallies.get();
+    tally.start();
+    lexicon.scan(normalized, SCAN_CHARS, tally);
+    double[] sums = tally.sums;
+    double harmSum = Math.min(sums[0], HARM_CAP);
+    double logit = harmSum <= 0
+        ? BIAS
+        : BIAS
+            + harmSum
+            + Math.min(sums[1], INTENT_CAP)
+            + Math.min(sums[2], REQUEST_CAP)
+            + Math.max(sums[3], BENIGN_CAP);
+    normalized.memo(this, logit);
+    return logit;
+  }
+
+  /** Per-thread sums of the first match of each phrase, reused across calls. */
+  private final ThreadLocal<Tally> tallies = ThreadLocal.withInitial(Tally::new);
+
+  private final class Tally implements PhraseMatcher.Visitor {
+    final double[] sums = new double[4];
+    /** Phrase p was seen in this call when seen[p] == call; no clearing between calls. */
+    private final int[] seen = new int[lexicon.size()];
+    private int call;
+
+    void start() {
+      java.util.Arrays.fill(sums, 0);
+      if (++call == 0) {
+        java.util.Arrays.fill(seen, 0);
+        call = 1;
+      }
+    }
+
+    @Override
+    public void match(int p, int start) {
+      if (seen[p] != call) {
+        seen[p] = call;
+        int s = lexicon.sectionOf(p);
+        sums[s == harm ? 0 : s == intent ? 1 : s == request ? 2 : s == benign ? 3 : -1] +=
+            lexicon.weight(p);
+      }
+    }
   }
 
   static double sigmoid(double x) {

@@ -62,85 +62,123 @@ public final class LinearHarmScorer implements HarmScorer {
    */
   @Override
   public double score(String prompt, String response, double refusalScore) {
-    String text = TextNormalizer.normalize(response);
-    String p = TextNormalizer.normalize(prompt);
-    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, p, text, refusalScore)));
+    NormalizedText text = TextNormalizer.normalized(response);
+    NormalizedText p = TextNormalizer.normalized(prompt);
+    Scratch scratch = SCRATCH.get();
+    return LinearTextModel.sigmoid(
+        model.logit(text, dense(lexicon, p, text, refusalScore, scratch, scratch.dense)));
   }
 
   /** Dense feature values for normalised prompt and response; shared with training. */
   static double[] dense(LexiconPromptRiskScorer lexicon, String prompt, String response, double refused) {
+    return dense(lexicon, NormalizedText.of(prompt), NormalizedText.of(response), refused,
+        SCRATCH.get(), new double[DENSE.length]);
+  }
+
+  private static double[] dense(
+      LexiconPromptRiskScorer lexicon, NormalizedText prompt, NormalizedText response, double refused,
+      Scratch scratch, double[] out) {
     double risk = LinearTextModel.sigmoid(lexicon.logit(prompt));
-    double overlap = overlap(prompt, response);
+    double overlap = overlap(prompt, response, scratch);
     double comply = 1 - refused;
-    return new double[] {
-      refused,
-      risk,
-      risk * comply,
-      overlap,
-      overlap * comply,
-      Math.log1p(Math.min(response.length(), 4000)) / LOG_LENGTH_SCALE,
-      refused * risk,
-    };
+    out[0] = refused;
+    out[1] = risk;
+    out[2] = risk * comply;
+    out[3] = overlap;
+    out[4] = overlap * comply;
+    out[5] = Math.log1p(Math.min(response.length, 4000)) / LOG_LENGTH_SCALE;
+    out[6] = refused * risk;
+    return out;
   }
 
   /** Share of the prompt's distinct longer words that occur in the response (0 without any). */
-  static double overlap(String prompt, String response) {
-    int[] words = new int[MAX_TOPIC_WORDS];
+  private static double overlap(NormalizedText promptText, NormalizedText responseText, Scratch scratch) {
+    // The prompt's first MAX_TOPIC_WORDS longer words (repeats count towards the cap) go into a
+    // small open-addressing set of their hashes; each response word is then one probe.
+    int[] slotWord = scratch.slotWord;
+    Arrays.fill(slotWord, 0);
+    int[] words = scratch.words;
+    int distinct = 0;
+    char[] prompt = promptText.chars;
     int n = 0;
-    int len = prompt.length();
+    int len = promptText.length;
     int i = 0;
     while (i < len && n < MAX_TOPIC_WORDS) {
-      char c = prompt.charAt(i);
+      char c = prompt[i];
       if (!isAlnum(c)) {
         i++;
         continue;
       }
       int start = i;
       int h = FNV_OFFSET;
-      while (i < len && isAlnum(c = prompt.charAt(i))) {
+      while (i < len && isAlnum(c = prompt[i])) {
         h = (h ^ c) * FNV_PRIME;
         i++;
       }
       if (i - start >= MIN_TOPIC_WORD) {
-        words[n++] = h;
+        n++;
+        int slot = slot(h);
+        while (slotWord[slot] != 0 && words[slotWord[slot] - 1] != h) {
+          slot = (slot + 1) & (TOPIC_SLOTS - 1);
+        }
+        if (slotWord[slot] == 0) {
+          words[distinct++] = h;
+          slotWord[slot] = distinct;
+        }
       }
     }
-    if (n == 0) {
+    if (distinct == 0) {
       return 0;
     }
-    Arrays.sort(words, 0, n);
-    int distinct = 0;
-    for (int k = 0; k < n; k++) {
-      if (k == 0 || words[k] != words[k - 1]) {
-        words[distinct++] = words[k];
-      }
-    }
-    boolean[] found = new boolean[distinct];
+    boolean[] found = scratch.found;
+    Arrays.fill(found, 0, distinct, false);
     int hits = 0;
-    int scan = Math.min(response.length(), 4000);
+    char[] response = responseText.chars;
+    int scan = Math.min(responseText.length, 4000);
     i = 0;
     while (i < scan && hits < distinct) {
-      char c = response.charAt(i);
+      char c = response[i];
       if (!isAlnum(c)) {
         i++;
         continue;
       }
       int start = i;
       int h = FNV_OFFSET;
-      while (i < scan && isAlnum(c = response.charAt(i))) {
+      while (i < scan && isAlnum(c = response[i])) {
         h = (h ^ c) * FNV_PRIME;
         i++;
       }
       if (i - start >= MIN_TOPIC_WORD) {
-        int at = Arrays.binarySearch(words, 0, distinct, h);
-        if (at >= 0 && !found[at]) {
-          found[at] = true;
+        int slot = slot(h);
+        int w;
+        while ((w = slotWord[slot]) != 0 && words[w - 1] != h) {
+          slot = (slot + 1) & (TOPIC_SLOTS - 1);
+        }
+        if (w != 0 && !found[w - 1]) {
+          found[w - 1] = true;
           hits++;
         }
       }
     }
     return (double) hits / distinct;
   }
+
+  /** Twice the most words the set holds, so probe runs stay short. */
+  private static final int TOPIC_SLOTS = 2 * Integer.highestOneBit(MAX_TOPIC_WORDS * 2 - 1);
+
+  private static int slot(int hash) {
+    return (hash * 0x9E3779B9) >>> (32 - Integer.numberOfTrailingZeros(TOPIC_SLOTS));
+  }
+
+  /** Per-thread working arrays, so that scoring allocates nothing. */
+  private static final class Scratch {
+    final int[] words = new int[MAX_TOPIC_WORDS];
+    final int[] slotWord = new int[TOPIC_SLOTS]; // 1 + index into words, 0 = empty
+    final boolean[] found = new boolean[MAX_TOPIC_WORDS];
+    final double[] dense = new double[DENSE.length];
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static final int FNV_OFFSET = 0x811C9DC5;
   private static final int FNV_PRIME = 0x01000193;

@@ -37,14 +37,23 @@ public final class LinearPromptRiskScorer implements PromptRiskScorer {
 
   @Override
   public double score(String prompt) {
-    String text = TextNormalizer.normalize(prompt);
-    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, text)));
+    NormalizedText text = TextNormalizer.normalized(prompt);
+    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, text, DENSE_SCRATCH.get())));
   }
 
   /** Dense feature values for normalised prompt text; shared with training. */
   static double[] dense(LexiconPromptRiskScorer lexicon, String normalized) {
-    return new double[] {lexicon.logit(normalized) / LEXICON_SCALE};
+    return dense(lexicon, NormalizedText.of(normalized), new double[DENSE.length]);
   }
+
+  private static double[] dense(LexiconPromptRiskScorer lexicon, NormalizedText normalized, double[] out) {
+    out[0] = lexicon.logit(normalized) / LEXICON_SCALE;
+    return out;
+  }
+
+  /** Per-thread dense vector, so that scoring allocates nothing. */
+  private static final ThreadLocal<double[]> DENSE_SCRATCH =
+      ThreadLocal.withInitial(() -> new double[DENSE.length]);
 
   private static final class Holder {
     static final LinearPromptRiskScorer BUILTIN =

@@ -93,9 +93,11 @@ public final class LinearTextModel {
 
   /** Log-odds for normalised text and dense feature values in {@link #denseNames} order. */
   public double logit(String normalized, double[] dense) {
-    DotSink dot = new DotSink(weights);
-    features.extract(normalized, dot);
-    double z = bias + dot.total * scale;
+    return logit(NormalizedText.of(normalized), dense);
+  }
+
+  double logit(NormalizedText normalized, double[] dense) {
+    double z = bias + features.weightedSum(normalized.chars, normalized.length, weights) * scale;
     for (int k = 0; k < denseWeights.length; k++) {
       z += denseWeights[k] * dense[k];
     }
@@ -113,29 +115,6 @@ public final class LinearTextModel {
       n += s != 0 ? 1 : 0;
     }
     return n;
-  }
-
-  private static final class DotSink implements HashedTextFeatures.Sink {
-    private final short[] w;
-    private long group;
-    private double total;
-
-    DotSink(short[] w) {
-      this.w = w;
-    }
-
-    @Override
-    public void add(int bucket, float sign) {
-      group += sign > 0 ? w[bucket] : -w[bucket];
-    }
-
-    @Override
-    public void endGroup(int count) {
-      if (count > 0) {
-        total += group / Math.sqrt(count);
-      }
-      group = 0;
-    }
   }
 
   public byte[] toBytes() {

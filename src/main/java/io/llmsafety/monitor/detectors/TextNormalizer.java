@@ -26,15 +26,71 @@ final class TextNormalizer {
 
   /** @return the normalised text; never null (null input gives "") */
   static String normalize(String text) {
-    if (text == null || text.isEmpty()) {
-      return "";
+    return normalized(text).toString();
+  }
+
+  /**
+   * The normalised form of {@code text} from a per-thread cache of the two texts most recently
+   * normalised on this thread, matched by identity: the pipeline scores the same prompt and
+   * response strings with several scorers, and this way each is normalised once per event. The
+   * result is valid until two other texts are normalised on this thread.
+   */
+  static NormalizedText normalized(String text) {
+    Recent recent = RECENT.get();
+    NormalizedText hit = recent.newest;
+    if (hit.source != text) {
+      hit = recent.older;
+      if (hit.source != text) {
+        fill(text, hit);
+      }
+      recent.older = recent.newest;
+      recent.newest = hit;
     }
-    String s = isPlainAscii(text) ? text : Normalizer.normalize(text, Normalizer.Form.NFKC);
-    char[] out = new char[s.length()];
+    return hit;
+  }
+
+  /** The cached entry whose string form is {@code normalized} (by identity), or null. */
+  static NormalizedText cachedFor(String normalized) {
+    Recent recent = RECENT.get();
+    if (recent.newest.holds(normalized)) {
+      return recent.newest;
+    }
+    if (recent.older.holds(normalized)) {
+      NormalizedText hit = recent.older;
+      recent.older = recent.newest;
+      recent.newest = hit;
+      return hit;
+    }
+    return null;
+  }
+
+  private static final class Recent {
+    NormalizedText newest = new NormalizedText(1024);
+    NormalizedText older = new NormalizedText(1024);
+  }
+
+  /** Thread-confined, so the scorers stay thread-safe; Flink task threads end with their task. */
+  private static final ThreadLocal<Recent> RECENT = ThreadLocal.withInitial(Recent::new);
+
+  private static void fill(String text, NormalizedText into) {
+    if (text == null || text.isEmpty()) {
+      into.reset(text, 0);
+      return;
+    }
+    // Copy the raw characters, then map them in place: the output is never longer than the input.
+    int n = text.length();
+    char[] out = into.reset(text, n);
+    text.getChars(0, n, out, 0);
+    if (!isPlainAscii(out, n)) {
+      String nfkc = Normalizer.normalize(text, Normalizer.Form.NFKC);
+      n = nfkc.length();
+      out = into.reset(text, n);
+      nfkc.getChars(0, n, out, 0);
+    }
     int len = 0;
     boolean pendingSpace = false;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
+    for (int i = 0; i < n; i++) {
+      char c = out[i];
       char m = c < 128 ? ASCII[c] : map(c);
       if (m == DROP) {
         continue;
@@ -49,7 +105,7 @@ final class TextNormalizer {
       }
       out[len++] = m;
     }
-    return new String(out, 0, len);
+    into.length = len;
   }
 
   private static char map(char c) {
@@ -76,9 +132,9 @@ final class TextNormalizer {
     }
   }
 
-  private static boolean isPlainAscii(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) >= 0x80) {
+  private static boolean isPlainAscii(char[] s, int n) {
+    for (int i = 0; i < n; i++) {
+      if (s[i] >= 0x80) {
         return false;
       }
     }

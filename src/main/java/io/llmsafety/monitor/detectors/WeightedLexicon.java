@@ -116,4 +116,8 @@ final class WeightedLexicon {
   void scan(String normalizedText, int limit, PhraseMatcher.Visitor visitor) {
     matcher.scan(normalizedText, limit, visitor);
   }
+
+  void scan(NormalizedText text, int limit, PhraseMatcher.Visitor visitor) {
+    matcher.scan(text.chars, text.length, limit, visitor);
+  }
 }

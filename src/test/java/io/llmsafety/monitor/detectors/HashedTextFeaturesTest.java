@@ -68,6 +68,40 @@ class HashedTextFeaturesTest {
   }
 
   @Test
+  void weightedSumShouldEqualTheDotProductOfTheExtractedFeaturesForAnySpec() {
+    java.util.Random random = new java.util.Random(3);
+    String text = TextNormalizer.normalize(
+        "Sure - here's how: **step 1**, heat the pan; step 2, don't stir. Step 3: café au lait!");
+    for (HashedTextFeatures spec : List.of(
+        new HashedTextFeatures(8, true, 3, 5, 1000),
+        new HashedTextFeatures(8, false, 0, 0, 1000),
+        new HashedTextFeatures(6, true, 2, 2, 40),
+        new HashedTextFeatures(10, false, 1, 8, 7),
+        new HashedTextFeatures(4, true, 4, 6, 3))) {
+      short[] w = new short[spec.buckets()];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (short) random.nextInt();
+      }
+      w[0] = Short.MIN_VALUE;
+      for (String t : List.of(text, "", "a", "ab cd")) {
+        Recording r = extract(spec, t);
+        double expected = 0;
+        int k = 0;
+        for (int count : r.groups) {
+          long group = 0;
+          for (int j = 0; j < count; j++, k++) {
+            group += r.signs.get(k) > 0 ? w[r.buckets.get(k)] : -w[r.buckets.get(k)];
+          }
+          if (count > 0) {
+            expected += group / Math.sqrt(count);
+          }
+        }
+        assertThat(spec.weightedSum(t.toCharArray(), t.length(), w)).as(spec + " on '" + t + "'").isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
   void shouldRejectBadSettings() {
     assertThatThrownBy(() -> new HashedTextFeatures(30, true, 3, 5, 100)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new HashedTextFeatures(18, true, 5, 3, 100)).isInstanceOf(IllegalArgumentException.class);

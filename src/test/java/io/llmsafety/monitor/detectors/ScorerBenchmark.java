@@ -1,22 +1,33 @@
 package io.llmsafety.monitor.detectors;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Per-event cost of the built-in scorers on one core: a 90-character prompt and a realistic
- * ~1 KB compliant response (hand-written for this benchmark). Run as documented in {@code
- * detectors/README.md}; add {@code -prof gc} for bytes allocated per operation.
+ * Per-event cost of the built-in scorers on one core, on real prompt/response pairs whose
+ * response is about {@code responseBytes} long (UTF-8, within -20%/+25%): AlpacaEval answers
+ * (benign traffic) and HarmBench classifier-validation generations (harmful and refused
+ * completions), up to 64 pairs per length, taken in file order. Each call scores the next pair,
+ * so caches and branch predictors see varied text as in production rather than one string
+ * repeated. Reads {@code -Dshared.data.dir}; run as documented in {@code detectors/README.md},
+ * with {@code -prof gc} for bytes allocated per event.
  */
-@State(Scope.Benchmark)
+@State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
@@ -24,95 +35,162 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class ScorerBenchmark {
 
-  static final String PROMPT =
-      "Can you explain step by step how to set up a home network with a separate guest Wi-Fi?";
+  static final int POOL = 64;
 
-  static final String RESPONSE =
-      "Sure, here is a step-by-step guide to setting up a home network with a separate guest"
-          + " Wi-Fi.\n\n1. **Check your router.** Most routers sold in the last few years support a"
-          + " guest network. Log in to the admin page (usually 192.168.0.1 or 192.168.1.1) with the"
-          + " password printed on the label.\n2. **Update the firmware.** Look for a firmware or"
-          + " system update section and install the latest version before changing settings.\n3."
-          + " **Secure the main network.** Choose WPA3 (or WPA2-AES if some devices are older), set a"
-          + " long passphrase and turn off WPS.\n4. **Create the guest network.** Enable the guest"
-          + " SSID, give it its own name and passphrase, and tick 'isolate clients' or 'do not allow"
-          + " access to the local network' so visitors cannot see your computers or printer.\n5."
-          + " **Limit bandwidth if you want.** Some routers let you cap guest speed so streaming on"
-          + " the guest side does not slow your work calls.\n6. **Test it.** Join the guest network"
-          + " from a phone and check that the internet works but your NAS and printer do not show"
-          + " up.\n\nIf your router has no guest feature, a cheap access point on its own VLAN does"
-          + " the same job.";
+  @Param({"256", "1024", "4096"})
+  public int responseBytes;
 
   private final ScorerSet builtin = ScorerSet.builtin();
-  private final ScorerSet v1 = ScorerSet.v1();
+  private String[] prompts;
+  private String[] responses;
+  private int next;
+
+  @Setup(Level.Trial)
+  public void load() {
+    List<String[]> pairs = pairs(responseBytes);
+    prompts = pairs.stream().map(p -> p[0]).toArray(String[]::new);
+    responses = pairs.stream().map(p -> p[1]).toArray(String[]::new);
+  }
+
+  /** Up to {@link #POOL} real (prompt, response) pairs with a response of about {@code bytes}. */
+  static List<String[]> pairs(int bytes) {
+    List<String[]> alpaca = pairs("benign_alpaca_eval/alpaca_eval_outputs_dev.jsonl", "instruction", "output", bytes);
+    List<String[]> harmbench = pairs("harmbench/harmbench_text_classifier_val.jsonl", "test_case", "generation", bytes);
+    List<String[]> out = new ArrayList<>();
+    for (int i = 0; out.size() < POOL && (i < alpaca.size() || i < harmbench.size()); i++) {
+      if (i < alpaca.size()) {
+        out.add(alpaca.get(i));
+      }
+      if (i < harmbench.size() && out.size() < POOL) {
+        out.add(harmbench.get(i));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalStateException("no shared-data responses of about " + bytes + " bytes");
+    }
+    return out;
+  }
+
+  private static List<String[]> pairs(String file, String promptField, String responseField, int bytes) {
+    List<String[]> out = new ArrayList<>();
+    for (JsonNode row : SharedData.jsonl(file)) {
+      String prompt = row.path(promptField).asText("");
+      String response = row.path(responseField).asText("");
+      int n = response.getBytes(StandardCharsets.UTF_8).length;
+      if (n >= bytes * 4 / 5 && n < bytes * 5 / 4) {
+        out.add(new String[] {prompt, response});
+      }
+    }
+    return out;
+  }
+
+  private int advance() {
+    int i = next;
+    next = i + 1 == prompts.length ? 0 : i + 1;
+    return i;
+  }
 
   @Benchmark
   public double refusal() {
-    return builtin.refusal().score(RESPONSE);
+    return builtin.refusal().score(responses[advance()]);
   }
 
   @Benchmark
-  public double promptRiskV2() {
-    return builtin.promptRisk().score(PROMPT);
+  public double promptRisk() {
+    return builtin.promptRisk().score(prompts[advance()]);
   }
 
+  /** Harm on its own, given the refusal score (as the pipeline calls it). */
   @Benchmark
-  public double promptRiskV2OnResponse() {
-    return builtin.promptRisk().score(RESPONSE);
+  public double harm() {
+    int i = advance();
+    return builtin.harm().score(prompts[i], responses[i], 0.1);
   }
 
+  /** What the pipeline does per event: prompt risk, refusal, then harm reusing the refusal score. */
   @Benchmark
-  public double harmV2() {
-    return builtin.harm().score(PROMPT, RESPONSE);
-  }
-
-  /** What the pipeline does per event: refusal once, reused by harm. */
-  @Benchmark
-  public double allThreeV2() {
-    double refusal = builtin.refusal().score(RESPONSE);
-    double risk = builtin.promptRisk().score(PROMPT);
-    return refusal + risk + builtin.harm().score(PROMPT, RESPONSE, refusal);
-  }
-
-  @Benchmark
-  public double promptRiskV1() {
-    return v1.promptRisk().score(PROMPT);
-  }
-
-  @Benchmark
-  public double harmV1() {
-    return v1.harm().score(PROMPT, RESPONSE);
+  public double allThree() {
+    int i = advance();
+    String prompt = prompts[i];
+    String response = responses[i];
+    double risk = builtin.promptRisk().score(prompt);
+    double refusal = builtin.refusal().score(response);
+    return risk + refusal + builtin.harm().score(prompt, response, refusal);
   }
 
   /**
-   * Thread CPU time per operation, a cross-check of the JMH wall-clock figures on a loaded
-   * machine (other processes inflate wall time, not this thread's CPU time). Run with {@code
-   * java -cp ... io.llmsafety.monitor.detectors.ScorerBenchmark}.
+   * Before/after cross-check on a loaded machine: thread CPU time and bytes allocated per event of
+   * the production scorers and of the frozen pre-optimisation copies in {@code
+   * detectors.reference}, interleaved in short slices in one JVM so both see the same load
+   * (other processes inflate wall time, and contention inflates even CPU time, but equally for
+   * both). Prints the median slice after warm-up. Run with {@code java -Dshared.data.dir=... -cp
+   * ... io.llmsafety.monitor.detectors.ScorerBenchmark [bytes...]}.
    */
   public static void main(String[] args) {
-    ScorerBenchmark b = new ScorerBenchmark();
-    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    java.util.Map<String, java.util.function.DoubleSupplier> ops = new java.util.LinkedHashMap<>();
-    ops.put("refusal", b::refusal);
-    ops.put("promptRiskV2", b::promptRiskV2);
-    ops.put("harmV2", b::harmV2);
-    ops.put("allThreeV2", b::allThreeV2);
-    ops.put("promptRiskV1", b::promptRiskV1);
-    ops.put("harmV1", b::harmV1);
-    double sink = 0;
-    for (int round = 0; round < 3; round++) { // rounds 0-1 warm up
-      for (java.util.Map.Entry<String, java.util.function.DoubleSupplier> op : ops.entrySet()) {
-        int n = 50_000;
-        long t0 = mx.getCurrentThreadCpuTime();
-        for (int i = 0; i < n; i++) {
-          sink += op.getValue().getAsDouble();
-        }
-        long ns = mx.getCurrentThreadCpuTime() - t0;
-        if (round == 2) {
-          System.out.printf("%-14s %8.0f ns/op (thread CPU time)%n", op.getKey(), (double) ns / n);
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long self = Thread.currentThread().getId();
+    int[] lengths = args.length == 0 ? new int[] {256, 1024, 4096}
+        : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
+    var refRefusal = io.llmsafety.monitor.detectors.reference.LexiconRefusalScorer.builtin();
+    var refRisk = io.llmsafety.monitor.detectors.reference.LinearPromptRiskScorer.builtin();
+    var refHarm = io.llmsafety.monitor.detectors.reference.LinearHarmScorer.builtin();
+    double[] sink = new double[1];
+    for (int bytes : lengths) {
+      ScorerBenchmark b = new ScorerBenchmark();
+      b.responseBytes = bytes;
+      b.load();
+      java.util.Map<String, java.util.function.DoubleSupplier> ops = new java.util.LinkedHashMap<>();
+      ops.put("refusal", b::refusal);
+      ops.put("promptRisk", b::promptRisk);
+      ops.put("harm", b::harm);
+      ops.put("allThree", b::allThree);
+      ops.put("refusal (before)", () -> refRefusal.score(b.responses[b.advance()]));
+      ops.put("promptRisk (before)", () -> refRisk.score(b.prompts[b.advance()]));
+      ops.put("harm (before)", () -> {
+        int i = b.advance();
+        return refHarm.score(b.prompts[i], b.responses[i], 0.1);
+      });
+      ops.put("allThree (before)", () -> {
+        int i = b.advance();
+        double risk = refRisk.score(b.prompts[i]);
+        double refusal = refRefusal.score(b.responses[i]);
+        return risk + refusal + refHarm.score(b.prompts[i], b.responses[i], refusal);
+      });
+      int warmup = 20;
+      int rounds = 60;
+      int n = 400;
+      java.util.Map<String, long[]> cpu = new java.util.LinkedHashMap<>();
+      java.util.Map<String, long[]> alloc = new java.util.LinkedHashMap<>();
+      for (int round = 0; round < warmup + rounds; round++) {
+        for (var op : ops.entrySet()) {
+          long t0 = mx.getCurrentThreadCpuTime();
+          long a0 = mx.getThreadAllocatedBytes(self);
+          for (int i = 0; i < n; i++) {
+            sink[0] += op.getValue().getAsDouble();
+          }
+          long t = mx.getCurrentThreadCpuTime() - t0;
+          long a = mx.getThreadAllocatedBytes(self) - a0;
+          if (round >= warmup) {
+            cpu.computeIfAbsent(op.getKey(), k -> new long[rounds])[round - warmup] = t;
+            alloc.computeIfAbsent(op.getKey(), k -> new long[rounds])[round - warmup] = a;
+          }
         }
       }
+      double promptChars = java.util.Arrays.stream(b.prompts).mapToInt(String::length).average().orElse(0);
+      double responseChars = java.util.Arrays.stream(b.responses).mapToInt(String::length).average().orElse(0);
+      System.out.printf("%d B responses: %d pairs, mean prompt %.0f chars, mean response %.0f chars%n",
+          bytes, b.prompts.length, promptChars, responseChars);
+      for (String op : ops.keySet()) {
+        long[] t = cpu.get(op);
+        long[] a = alloc.get(op);
+        java.util.Arrays.sort(t);
+        java.util.Arrays.sort(a);
+        System.out.printf("  %-20s %8.0f ns/event CPU (median of %d; quartiles %.0f-%.0f)  %7.0f B/event%n",
+            op, (double) t[rounds / 2] / n, rounds, (double) t[rounds / 4] / n,
+            (double) t[3 * rounds / 4] / n, (double) a[rounds / 2] / n);
+      }
     }
-    System.out.println(sink > 0 ? "" : " ");
+    System.out.println(sink[0] > 0 ? "" : " ");
   }
 }

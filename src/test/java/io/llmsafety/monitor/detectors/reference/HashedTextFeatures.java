@@ -1,0 +1,157 @@
+package io.llmsafety.monitor.detectors.reference;
+
+/**
+ * Hashed n-gram features of normalised text ({@link TextNormalizer}): word unigrams and bigrams
+ * and character n-grams, each mapped into {@code 2^bucketBits} buckets with a ±1 sign bit (the
+ * hashing trick of Weinberger et al. 2009, whose sign keeps collisions unbiased). Each group's
+ * counts are scaled by {@code 1/sqrt(group size)}, so a long text does not outvote a short one.
+ *
+ * <p>The hot path allocates nothing: n-grams are hashed straight from the characters with an
+ * FNV-1a step per character and murmur3's {@code fmix32} finaliser, never materialised as
+ * strings. (datasketches' {@code MurmurHash3} returns a fresh {@code long[]} per call, which is
+ * why it is not used here.) Hashes depend only on the characters and the group, so the same
+ * text always yields the same features on every JVM.
+ *
+ * @param bucketBits log2 of the number of buckets (e.g. 18)
+ * @param wordBigrams whether word bigrams are a group besides unigrams
+ * @param charMin smallest character n-gram length, 0 for none
+ * @param charMax largest character n-gram length
+ * @param scanChars only this many leading characters of the normalised text are read
+ */
+public record HashedTextFeatures(
+    int bucketBits, boolean wordBigrams, int charMin, int charMax, int scanChars) {
+
+  /** Receives features; {@link #endGroup} closes a group of {@code count} emitted features. */
+  public interface Sink {
+    void add(int bucket, float sign);
+
+    void endGroup(int count);
+  }
+
+  private static final int FNV_OFFSET = 0x811C9DC5;
+  private static final int FNV_PRIME = 0x01000193;
+  private static final int SEED_WORD = 0x5EED0001;
+  private static final int SEED_BIGRAM = 0x5EED0002;
+  private static final int SEED_CHAR = 0x5EED0003;
+
+  public HashedTextFeatures {
+    if (bucketBits < 4 || bucketBits > 24) {
+      throw new IllegalArgumentException("bucketBits must be in [4,24], got " + bucketBits);
+    }
+    if (charMin < 0 || (charMin > 0 && charMax < charMin) || charMax > 8) {
+      throw new IllegalArgumentException("bad char n-gram range " + charMin + ".." + charMax);
+    }
+    if (scanChars <= 0) {
+      throw new IllegalArgumentException("scanChars must be positive, got " + scanChars);
+    }
+  }
+
+  public int buckets() {
+    return 1 << bucketBits;
+  }
+
+  /** Emits the features of already normalised text into {@code sink}. */
+  public void extract(String normalized, Sink sink) {
+    int len = Math.min(normalized.length(), scanChars);
+    int mask = (1 << bucketBits) - 1;
+    // Word unigrams (and bigrams): words are maximal runs of letters, digits and apostrophes.
+    int words = 0;
+    int bigrams = 0;
+    int prev = 0;
+    boolean havePrev = false;
+    int i = 0;
+    while (i < len) {
+      char c = normalized.charAt(i);
+      if (!isWordChar(c)) {
+        i++;
+        continue;
+      }
+      int h = FNV_OFFSET;
+      while (i < len && isWordChar(c = normalized.charAt(i))) {
+        h = (h ^ c) * FNV_PRIME;
+        i++;
+      }
+      emit(sink, fmix32(h ^ SEED_WORD), mask);
+      words++;
+      if (wordBigrams && havePrev) {
+        bigrams++;
+      }
+      prev = h;
+      havePrev = true;
+    }
+    sink.endGroup(words);
+    if (wordBigrams) {
+      // Second pass for bigrams so each group stays contiguous for the sink.
+      havePrev = false;
+      i = 0;
+      while (i < len) {
+        char c = normalized.charAt(i);
+        if (!isWordChar(c)) {
+          i++;
+          continue;
+        }
+        int h = FNV_OFFSET;
+        while (i < len && isWordChar(c = normalized.charAt(i))) {
+          h = (h ^ c) * FNV_PRIME;
+          i++;
+        }
+        if (havePrev) {
+          emit(sink, fmix32(prev * 31 + fmix32(h ^ SEED_BIGRAM)), mask);
+        }
+        prev = h;
+        havePrev = true;
+      }
+      sink.endGroup(bigrams);
+    }
+    if (charMin > 0) {
+      // Character n-grams over the text padded with one space each side, all lengths in one group.
+      int count = 0;
+      int padded = len + 2;
+      for (int start = 0; start + charMin <= padded; start++) {
+        int h = FNV_OFFSET ^ SEED_CHAR;
+        int end = Math.min(start + charMax, padded);
+        for (int j = start; j < end; j++) {
+          char c = j == 0 || j == padded - 1 ? ' ' : normalized.charAt(j - 1);
+          h = (h ^ c) * FNV_PRIME;
+          int n = j - start + 1;
+          if (n >= charMin) {
+            emit(sink, fmix32(h + n), mask);
+            count++;
+          }
+        }
+      }
+      sink.endGroup(count);
+    }
+  }
+
+  /** Number of groups {@link #extract} closes, in order: words, [bigrams], [chars]. */
+  public int groups() {
+    return 1 + (wordBigrams ? 1 : 0) + (charMin > 0 ? 1 : 0);
+  }
+
+  private static void emit(Sink sink, int hash, int mask) {
+    sink.add(hash & mask, hash < 0 ? -1f : 1f);
+  }
+
+  private static final boolean[] ASCII_WORD = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      ASCII_WORD[c] = Character.isLetterOrDigit(c) || c == '\'';
+    }
+  }
+
+  private static boolean isWordChar(char c) {
+    return c < 128 ? ASCII_WORD[c] : Character.isLetterOrDigit(c);
+  }
+
+  /** murmur3's 32-bit finaliser: full avalanche of the FNV state. */
+  static int fmix32(int h) {
+    h ^= h >>> 16;
+    h *= 0x85EBCA6B;
+    h ^= h >>> 13;
+    h *= 0xC2B2AE35;
+    h ^= h >>> 16;
+    return h;
+  }
+}
