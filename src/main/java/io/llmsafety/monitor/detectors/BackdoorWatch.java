@@ -116,7 +116,10 @@ public final class BackdoorWatch {
     String[] ngrams = e.promptNgrams() == null ? new String[0] : e.promptNgrams();
     long promptHash = promptHash(ngrams);
     promptRepeats.update(promptHash);
-    RepeatedPayloads.Flagged payload = payloads.observe(e.harmful(), e.responseSimhash(), promptHash, e.eventId());
+    // A fixed payload fires whatever the request, and most requests are benign; on risky prompts
+    // canned refusals and disclaimers that the scorers misjudge repeat legitimately across prompts.
+    boolean payloadCandidate = e.harmful() && !e.risky() && !e.refused();
+    RepeatedPayloads.Flagged payload = payloads.observe(payloadCandidate, e.responseSimhash(), promptHash, e.eventId());
     if (payload != null) {
       lastFlaggedAt = e.timestamp();
       lastPayload = payload;

@@ -241,7 +241,7 @@ final class JobSpecParser {
     Section sd = s.section("score_drift");
     int bins = sd.integer("bins", 10, 2, 100);
     ScoreDriftSpec scoreDrift = new ScoreDriftSpec(sd.bool("enabled", true),
-        sd.integer("reference_events", 4000, 2 * bins, Integer.MAX_VALUE),
+        sd.integer("reference_events", 3000, 2 * bins, Integer.MAX_VALUE),
         sd.integer("window_events", 1000, bins, Integer.MAX_VALUE), bins, sd.enumValue("severity", Severity.WARNING));
     sd.end();
     s.end();
