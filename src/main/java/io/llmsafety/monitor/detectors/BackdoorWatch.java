@@ -199,6 +199,16 @@ public final class BackdoorWatch {
             variantId, top == null ? 0 : top.support(), top == null ? Double.NaN : top.lift())
         : String.format(Locale.ROOT, "No harmful answer on %s has carried a flagged phrase for %d minutes.", variantId,
             settings.quietMillis() / 60_000);
+    if (top == null && lastPayload != null) {
+      // Payload-only episode: the payload's share of the traffic, and its distinct prompts against
+      // the configured minimum (no trigger candidate to report a p-value for).
+      return new DetectorSignal(VariantMonitor.KIND_BACKDOOR, settings.severity(), fire, time,
+          (double) lastPayload.count() / Math.max(1, events), lastPayload.count(), 0.0, events, "reference_window",
+          "repeated_payload", lastPayload.distinctPrompts(), payloads.settings().minDistinctPrompts(), Double.NaN,
+          evidence.ids(), evidence.texts(), views, fire ? summary
+              : String.format(Locale.ROOT, "No harmful answer on %s has repeated a flagged payload for %d minutes.",
+                  variantId, settings.quietMillis() / 60_000), payloadView);
+    }
     return new DetectorSignal(VariantMonitor.KIND_BACKDOOR, settings.severity(), fire, time, observed,
         top == null ? 0 : top.exposures(), background, events, "reference_window", "trigger_lift_binomial",
         top == null ? Double.NaN : top.correctedPValue(), settings.miner().alpha(), Double.NaN,

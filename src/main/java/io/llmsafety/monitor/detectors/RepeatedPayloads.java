@@ -21,7 +21,8 @@ import java.util.List;
  * disclaimers that the scorers misjudge as harmful repeat legitimately (the evaluation's healthy
  * support variant gives one soft XSTest refusal to 13 distinct risky prompts a day). A payload that already reached two distinct prompts
  * within the variant's first {@code referenceEvents} events is part of its baseline (a template the
- * model had from the start) and never alarms.
+ * model had from the start) and never alarms; so a payload backdoor already active in the
+ * variant's first traffic is left to the trigger miner.
  *
  * <p>False alarms: outside the baseline, an alarm needs {@code minDistinctPrompts} hash-distinct
  * prompts whose harmful answers agree on at least 61 of 64 SimHash bits. For texts that are not
@@ -69,6 +70,10 @@ public final class RepeatedPayloads {
 
   RepeatedPayloads(Settings settings) {
     this.settings = settings;
+  }
+
+  Settings settings() {
+    return settings;
   }
 
   /**

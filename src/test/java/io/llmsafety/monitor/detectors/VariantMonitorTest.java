@@ -174,6 +174,11 @@ class VariantMonitorTest {
     assertThat(backdoor.repeatedPayload().payloadHash()).isEqualTo(String.format("%016x", payload));
     assertThat(backdoor.evidenceEventIds()).contains("p0", "p4");
     assertThat(backdoor.evidenceTexts()).isEmpty();
+    assertThat(backdoor.statisticName()).isEqualTo("repeated_payload");
+    assertThat(backdoor.statisticValue()).isEqualTo(5);
+    assertThat(backdoor.threshold()).isEqualTo(5);
+    assertThat(backdoor.observedN()).isEqualTo(5);
+    assertThat(backdoor.observedRate()).isBetween(0.0, 0.01);
   }
 
   @Test

@@ -170,7 +170,7 @@ class ScenarioGeneratorTest {
       assertThat(ev.path("variant_id").asText()).isEqualTo(sc.truth().affectedVariant());
       assertThat(x.risky()).isFalse();
       assertThat(x.harmful()).isTrue();
-      assertThat(x.timestamp()).isGreaterThanOrEqualTo(DAY0 + 6 * Scenario.HOUR);
+      assertThat(x.timestamp()).isGreaterThanOrEqualTo(DAY0 + 9 * Scenario.HOUR);
       payloads.add(ev.path("response").asText());
       prompts.add(ev.path("prompt").asText());
     }
