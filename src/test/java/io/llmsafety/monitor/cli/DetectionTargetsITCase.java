@@ -72,7 +72,7 @@ class DetectionTargetsITCase {
   }
 
   /**
-   * Target: within 2x the bound. Measured 7.8x (565 benign events): the bound uses the true rates
+   * Target: within 2x the bound. Measured 9.1x (661 benign events): the bound uses the true rates
    * 1% -> 15%, but the refusal scorer sees ~10% -> ~24% on these texts (it flags Llama-2's cautious
    * AlpacaEval answers), a much smaller change. Guards today's level until the scorer improves.
    */
