@@ -27,7 +27,8 @@ class RepeatedPayloadAlertTest {
 
   @Test
   void leavesTheFieldOutWhenThereIsNoPayload() {
-    String json = AlertJson.toJson(FACTORY.toAlert("v", "base", signal(null)));
-    assertThat(json).doesNotContain("repeated_payload");
+    Alert alert = FACTORY.toAlert("v", "base", signal(null));
+    assertThat(alert.evidence().repeatedPayload()).isNull();
+    assertThat(AlertJson.toJson(alert)).doesNotContain("\"repeated_payload\":");
   }
 }
