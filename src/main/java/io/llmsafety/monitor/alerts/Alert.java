@@ -59,6 +59,12 @@ public record Alert(
    */
   public record Statistic(String name, double value, double threshold, Double arl0) {}
 
+  /**
+   * Optional extension of {@code evidence}: one harmful response repeated near-identically across
+   * distinct prompts (a backdoor payload). Only its SimHash, never its text.
+   */
+  public record RepeatedPayload(long count, int distinctPrompts, String payloadHash) {}
+
   /** A prompt n-gram whose presence raises the harmful-answer rate. */
   public record TriggerCandidate(String ngram, double lift, long support, double pValue) {}
 
@@ -66,7 +72,12 @@ public record Alert(
    * @param texts optional extension, only with {@code evidence.include_text}: prompt/response text of
    *     the listed events
    */
-  public record Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts) {
+  public record Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts,
+      RepeatedPayload repeatedPayload) {
+
+    public Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts) {
+      this(eventIds, triggerCandidates, texts, null);
+    }
 
     public List<String> eventIdList() {
       return eventIds == null ? List.of() : Arrays.asList(eventIds);
@@ -77,12 +88,14 @@ public record Alert(
       return o instanceof Evidence e
           && Arrays.equals(eventIds, e.eventIds)
           && Arrays.equals(triggerCandidates, e.triggerCandidates)
-          && Arrays.equals(texts, e.texts);
+          && Arrays.equals(texts, e.texts)
+          && Objects.equals(repeatedPayload, e.repeatedPayload);
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(Arrays.hashCode(eventIds), Arrays.hashCode(triggerCandidates), Arrays.hashCode(texts));
+      return Objects.hash(Arrays.hashCode(eventIds), Arrays.hashCode(triggerCandidates), Arrays.hashCode(texts),
+          repeatedPayload);
     }
 
     @Override

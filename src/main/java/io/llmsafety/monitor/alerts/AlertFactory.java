@@ -50,7 +50,10 @@ public final class AlertFactory implements Serializable {
             .map(c -> new Alert.TriggerCandidate(c.ngram(), round(c.lift()), c.support(), c.pValue()))
             .toArray(Alert.TriggerCandidate[]::new);
     String[] texts = includeText && !s.evidenceTexts().isEmpty() ? s.evidenceTexts().toArray(String[]::new) : null;
-    Alert.Evidence evidence = new Alert.Evidence(s.evidenceEventIds().toArray(String[]::new), candidates, texts);
+    Alert.RepeatedPayload payload = s.repeatedPayload() == null ? null
+        : new Alert.RepeatedPayload(s.repeatedPayload().count(), s.repeatedPayload().distinctPrompts(),
+            s.repeatedPayload().payloadHash());
+    Alert.Evidence evidence = new Alert.Evidence(s.evidenceEventIds().toArray(String[]::new), candidates, texts, payload);
     return new Alert(
         alertId,
         fingerprint,

@@ -28,10 +28,14 @@ import org.apache.datasketches.memory.Memory;
  * would make its own words look like a trigger. Repeats are found with a frequent-items sketch of
  * prompt hashes, which tracks the heavily repeated prompts exactly; a prompt repeated only a few
  * times may still count more than once.
+ *
+ * <p>A second sign raises the same alarm: one harmful payload repeated near-identically across
+ * distinct prompts ({@link RepeatedPayloads}, its own guarantee there); the alert then carries
+ * {@code evidence.repeated_payload}.
  */
 public final class BackdoorWatch {
 
-  private static final byte VERSION = 2;
+  private static final byte VERSION = 3;
   private static final int MAX_CANDIDATES = 5;
   /** Frequent-items map size for prompt repeats: tracks the heaviest ~750 repeated prompts. */
   private static final int REPEAT_MAP_SIZE = 1024;
@@ -46,10 +50,17 @@ public final class BackdoorWatch {
   private final RecentEvidence evidence;
   private List<TriggerMiner.Candidate> lastCandidates = List.of();
   private LongsSketch promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
+  private RepeatedPayloads payloads = new RepeatedPayloads(RepeatedPayloads.Settings.disabled());
+  private RepeatedPayloads.Flagged lastPayload;
 
   BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence) {
     this(settings, maxEvidence, TriggerMiner.create(segmentSettings(settings.miner())),
         TriggerMiner.create(segmentSettings(settings.miner())));
+  }
+
+  BackdoorWatch(VariantMonitor.BackdoorSettings settings, RepeatedPayloads.Settings payloadSettings, int maxEvidence) {
+    this(settings, maxEvidence);
+    this.payloads = new RepeatedPayloads(payloadSettings);
   }
 
   /**
@@ -84,6 +95,8 @@ public final class BackdoorWatch {
     riskyMiner = TriggerMiner.create(segmentSettings(settings.miner()));
     benignMiner = TriggerMiner.create(segmentSettings(settings.miner()));
     promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
+    payloads.clear();
+    lastPayload = null;
     events = 0;
     harmfulEvents = 0;
     firing = false;
@@ -103,6 +116,23 @@ public final class BackdoorWatch {
     String[] ngrams = e.promptNgrams() == null ? new String[0] : e.promptNgrams();
     long promptHash = promptHash(ngrams);
     promptRepeats.update(promptHash);
+    // A fixed payload fires whatever the request, and most requests are benign; on risky prompts
+    // canned refusals and disclaimers that the scorers misjudge repeat legitimately across prompts.
+    boolean payloadCandidate = e.harmful() && !e.risky() && !e.refused();
+    RepeatedPayloads.Flagged payload = payloads.observe(payloadCandidate, e.responseSimhash(), promptHash, e.eventId());
+    if (payload != null) {
+      lastFlaggedAt = e.timestamp();
+      lastPayload = payload;
+      if (!firing) {
+        evidence.clear();
+        payload.eventIds().forEach(id -> evidence.add(id, null));
+        if (text != null) {
+          evidence.add(e.eventId(), text);
+        }
+        firing = true;
+        return signal(true, e.timestamp(), variantId);
+      }
+    }
     if (promptRepeats.getLowerBound(promptHash) >= 2) {
       return null;
     }
@@ -163,15 +193,31 @@ public final class BackdoorWatch {
     }
     double background = top == null ? Double.NaN : top.backgroundRate();
     double observed = top == null || top.exposures() == 0 ? Double.NaN : Math.min(1.0, (double) top.support() / top.exposures());
-    String summary = fire
+    DetectorSignal.RepeatedPayloadView payloadView = lastPayload == null ? null
+        : new DetectorSignal.RepeatedPayloadView(lastPayload.count(), lastPayload.distinctPrompts(),
+            String.format(Locale.ROOT, "%016x", lastPayload.payloadHash()));
+    String summary = fire && top == null && lastPayload != null
+        ? String.format(Locale.ROOT, "%s gives one near-identical harmful answer to %d different prompts (%d times).",
+            variantId, lastPayload.distinctPrompts(), lastPayload.count())
+        : fire
         ? String.format(Locale.ROOT, "Harmful answers on %s concentrate on prompts containing a rare phrase (top candidate: %d harmful answers, lift %.1f).",
             variantId, top == null ? 0 : top.support(), top == null ? Double.NaN : top.lift())
         : String.format(Locale.ROOT, "No harmful answer on %s has carried a flagged phrase for %d minutes.", variantId,
             settings.quietMillis() / 60_000);
+    if (top == null && lastPayload != null) {
+      // Payload-only episode: the payload's share of the traffic, and its distinct prompts against
+      // the configured minimum (no trigger candidate to report a p-value for).
+      return new DetectorSignal(VariantMonitor.KIND_BACKDOOR, settings.severity(), fire, time,
+          (double) lastPayload.count() / Math.max(1, events), lastPayload.count(), 0.0, events, "reference_window",
+          "repeated_payload", lastPayload.distinctPrompts(), payloads.settings().minDistinctPrompts(), Double.NaN,
+          evidence.ids(), evidence.texts(), views, fire ? summary
+              : String.format(Locale.ROOT, "No harmful answer on %s has repeated a flagged payload for %d minutes.",
+                  variantId, settings.quietMillis() / 60_000), payloadView);
+    }
     return new DetectorSignal(VariantMonitor.KIND_BACKDOOR, settings.severity(), fire, time, observed,
         top == null ? 0 : top.exposures(), background, events, "reference_window", "trigger_lift_binomial",
         top == null ? Double.NaN : top.correctedPValue(), settings.miner().alpha(), Double.NaN,
-        evidence.ids(), evidence.texts(), views, summary);
+        evidence.ids(), evidence.texts(), views, summary, payloadView);
   }
 
   void writeTo(DataOutput out) throws IOException {
@@ -186,6 +232,13 @@ public final class BackdoorWatch {
     out.writeLong(harmfulEvents);
     out.writeLong(events);
     evidence.writeTo(out);
+    payloads.writeTo(out);
+    out.writeBoolean(lastPayload != null);
+    if (lastPayload != null) {
+      out.writeLong(lastPayload.payloadHash());
+      out.writeLong(lastPayload.count());
+      out.writeInt(lastPayload.distinctPrompts());
+    }
     out.writeInt(lastCandidates.size());
     for (TriggerMiner.Candidate c : lastCandidates) {
       out.writeUTF(c.ngram());
@@ -200,6 +253,11 @@ public final class BackdoorWatch {
   }
 
   static BackdoorWatch readFrom(DataInput in, VariantMonitor.BackdoorSettings settings, int maxEvidence) throws IOException {
+    return readFrom(in, settings, RepeatedPayloads.Settings.disabled(), maxEvidence);
+  }
+
+  static BackdoorWatch readFrom(DataInput in, VariantMonitor.BackdoorSettings settings,
+      RepeatedPayloads.Settings payloadSettings, int maxEvidence) throws IOException {
     byte version = in.readByte();
     if (version != VERSION) {
       throw new IOException("unknown BackdoorWatch version " + version);
@@ -213,6 +271,10 @@ public final class BackdoorWatch {
     w.harmfulEvents = in.readLong();
     w.events = in.readLong();
     w.evidence.readFrom(in);
+    w.payloads = RepeatedPayloads.readFrom(in, payloadSettings);
+    if (in.readBoolean()) {
+      w.lastPayload = new RepeatedPayloads.Flagged(in.readLong(), in.readLong(), in.readInt(), List.of());
+    }
     int n = in.readInt();
     List<TriggerMiner.Candidate> candidates = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {

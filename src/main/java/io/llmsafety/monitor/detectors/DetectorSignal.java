@@ -10,6 +10,7 @@ import java.util.List;
  * @param arl0 mean events between false alarms that {@code threshold} stands for, NaN if not known
  * @param evidenceEventIds ids of recent events that pushed the statistic, newest last
  * @param evidenceTexts prompt/response excerpts of those events; empty unless text evidence is on
+ * @param repeatedPayload a harmful payload repeated across distinct prompts (backdoor evidence), or null
  */
 public record DetectorSignal(
     String kind,
@@ -28,13 +29,30 @@ public record DetectorSignal(
     List<String> evidenceEventIds,
     List<String> evidenceTexts,
     List<TriggerCandidateView> triggerCandidates,
-    String summary) {
+    String summary,
+    RepeatedPayloadView repeatedPayload) {
 
   public DetectorSignal {
     evidenceEventIds = List.copyOf(evidenceEventIds);
     evidenceTexts = List.copyOf(evidenceTexts);
     triggerCandidates = List.copyOf(triggerCandidates);
   }
+
+  /** A signal without repeated-payload evidence. */
+  public DetectorSignal(String kind, String severity, boolean firing, long eventTime, double observedRate,
+      long observedN, double baselineRate, long baselineN, String baselineSource, String statisticName,
+      double statisticValue, double threshold, double arl0, List<String> evidenceEventIds, List<String> evidenceTexts,
+      List<TriggerCandidateView> triggerCandidates, String summary) {
+    this(kind, severity, firing, eventTime, observedRate, observedN, baselineRate, baselineN, baselineSource,
+        statisticName, statisticValue, threshold, arl0, evidenceEventIds, evidenceTexts, triggerCandidates, summary, null);
+  }
+
+  /**
+   * @param count harmful responses with this payload
+   * @param distinctPrompts hash-distinct prompts that got it (counted up to the alarm threshold)
+   * @param payloadHash its 64-bit SimHash, hex; never the text
+   */
+  public record RepeatedPayloadView(long count, int distinctPrompts, String payloadHash) {}
 
   /** A ranked trigger candidate as reported in evidence. */
   public record TriggerCandidateView(String ngram, double lift, long support, double pValue) {}

@@ -9,33 +9,55 @@ import java.util.Locale;
 
 /**
  * A rising-rate alarm on one Bernoulli stream of one variant: a reference window estimates the
- * baseline rate, then a {@link BernoulliCusum} watches for a rise of at least {@code minShift}.
+ * baseline rate, then {@link BernoulliCusum}s watch for a rise of at least {@code minShift}.
  *
- * <p>False alarms: the CUSUM's threshold {@code h = ln(ARL0)} guarantees a mean run length of at
+ * <p>False alarms: a CUSUM's threshold {@code h = ln(ARL0)} guarantees a mean run length of at
  * least ARL0 events on stationary traffic at the baseline rate (Lorden 1971). The baseline used is
- * the 99% Wilson upper confidence bound of the reference rate, not the point estimate: a CUSUM
- * tuned to a p0 below the true rate drifts upward on healthy traffic, so an optimistic estimate
- * from a few hundred events would void the guarantee. Using the upper bound keeps the guarantee
- * with probability 0.99 per variant, at the price of a slightly longer detection delay.
+ * an upper confidence bound of the reference rate, not the point estimate: a CUSUM tuned to a p0
+ * below the true rate drifts upward on healthy traffic, so an optimistic estimate from a few
+ * hundred events would void the guarantee.
  *
- * <p>Two CUSUMs run side by side, one tuned to a rise of {@code minShift} and one to
- * {@code 3 × minShift}: a CUSUM is fastest for the shift it is tuned to, and a collapse (refusals
- * 97% → 40%) is caught much sooner by the second. Each uses the threshold {@code ln(2 · ARL0)}, so
- * the pair together still raises at most one false alarm per ARL0 events on average (union bound);
- * the price is {@code ln 2 ≈ 0.7} on each threshold.
+ * <p>The bound is taken twice: a Wilson bound when the reference window ({@code referenceEvents})
+ * fills and the tests arm, and again over the first {@link #EXTENDED_REFERENCE_FACTOR} times as many
+ * events; the charts are re-tuned to the second bound if it is lower, at the first moment after it
+ * that all of them sit at zero (a chart holding evidence keeps its tuning). Each look uses a one-sided
+ * level of 0.5% (z = 2.576), so by the union bound the p0 in use is below the true rate with
+ * probability at most 1%, the same 99% as a single look at z = 2.326. The second look matters for
+ * small shifts: at a 3.5% rate the bound from 200 events is about 8%, from 1,000 events about 5%,
+ * and a chart tuned to 8% cannot see a rise to 8% at all. Events seen while charts are off zero
+ * still count towards the second look; a change then can only raise the estimate (slower, never
+ * more false alarms).
  *
- * <p>Detection delay: about {@code h / KL(p1 || p0)} post-change events (Lorden) for the better
- * tuned of the two, for example ~23 risky events for a refusal rate falling from 97% to 30% at
- * ARL0 = 5e7.
+ * <p>Three CUSUMs run side by side, tuned to a rise of {@code minShift / 3}, {@code minShift} and
+ * {@code 3 × minShift}: a CUSUM is fastest for the shift it is tuned to; a collapse (refusals 97% →
+ * 40%) is caught much sooner by the third, slow erosion sooner by the first. Each uses the
+ * threshold {@code ln(3 · ARL0)}, so the three together still raise at most one false alarm per
+ * ARL0 events on average (union bound over charts; conservative, since they share their input);
+ * the price is {@code ln 3 ≈ 1.1} on each threshold.
+ *
+ * <p>Detection delay: about {@code h / KL(p1 || p0)} post-change events (Lorden) for the best
+ * tuned of the three, for example ~23 risky events for a refusal rate falling from 97% to 30% at
+ * ARL0 = 5e7. For a ramp the delay is set by when the rate clears the tuned p0; in the evaluation's
+ * gradual scenario even a chart told the true p0 needs about two hours at ARL0 = 5e7
+ * (docs/detection-evaluation.md).
  */
 public final class RateTest {
 
-  private static final byte VERSION = 3;
+  private static final byte VERSION = 4;
   public static final String SOURCE_REFERENCE_WINDOW = "reference_window";
   public static final String SOURCE_BASE_MODEL = "base_model";
   public static final String SOURCE_CONFIG = "config";
-  /** The second CUSUM is tuned to this multiple of {@code minShift}. */
+  /** The large-shift CUSUM is tuned to this multiple of {@code minShift}. */
   static final double LARGE_SHIFT_FACTOR = 3.0;
+  /** The small-shift CUSUM is tuned to this fraction of {@code minShift}. */
+  static final double SMALL_SHIFT_FACTOR = 1.0 / 3;
+  /** CUSUMs per test, sharing its ARL0 by the union bound. */
+  static final int CHARTS = 3;
+  /** The second look at the baseline comes after this many times {@code referenceEvents}. */
+  static final int EXTENDED_REFERENCE_FACTOR = 5;
+  /** One-sided 0.5% normal quantile: two looks at 0.5% each keep the 99% overall. */
+  static final double Z_PER_LOOK = 2.576;
+  /** One-sided 1% normal quantile, for a base model's window taken in a single look. */
   private static final double Z99 = 2.326;
   private static final double P0_FLOOR = 1e-4;
 
@@ -47,6 +69,9 @@ public final class RateTest {
   private RateBaseline baseline;
   private BernoulliCusum cusum;
   private BernoulliCusum largeShift;
+  private BernoulliCusum smallShift;
+  /** The second look at the baseline; null once taken. */
+  private RateBaseline extended;
   private long runN;
   private long runK;
   private final RecentEvidence evidence;
@@ -60,10 +85,15 @@ public final class RateTest {
     this.settings = settings;
     this.evidence = new RecentEvidence(maxEvidence);
     this.baseline = newBaseline(settings);
+    this.extended = newExtendedBaseline(settings);
   }
 
   private static RateBaseline newBaseline(Settings settings) {
     return RateBaseline.create(Math.max(1, settings.referenceEvents()), P0_FLOOR);
+  }
+
+  private static RateBaseline newExtendedBaseline(Settings settings) {
+    return RateBaseline.create((long) EXTENDED_REFERENCE_FACTOR * Math.max(1, settings.referenceEvents()), P0_FLOOR);
   }
 
   public boolean ready() {
@@ -71,20 +101,29 @@ public final class RateTest {
   }
 
   public boolean alarmed() {
-    return cusum != null && (cusum.alarmed() || largeShift.alarmed());
+    return cusum != null && (cusum.alarmed() || largeShift.alarmed() || smallShift.alarmed());
+  }
+
+  public boolean alarmedOnSmallShift() {
+    return smallShift != null && smallShift.alarmed();
+  }
+
+  /** The in-control rate the charts are tuned to (an upper confidence bound), NaN before arming. */
+  public double tunedP0() {
+    return cusum == null ? Double.NaN : cusum.p0();
   }
 
   public boolean alarmedOnLargeShift() {
     return largeShift != null && largeShift.alarmed();
   }
 
-  /** The larger of the two CUSUM statistics (they share one threshold). */
+  /** The largest of the CUSUM statistics (they share one threshold). */
   public double statistic() {
-    return cusum == null ? 0 : Math.max(cusum.statistic(), largeShift.statistic());
+    return cusum == null ? 0 : Math.max(Math.max(cusum.statistic(), largeShift.statistic()), smallShift.statistic());
   }
 
   public double threshold() {
-    return BernoulliCusum.thresholdForArl0(2 * settings.arl0());
+    return BernoulliCusum.thresholdForArl0(CHARTS * settings.arl0());
   }
 
   /** The reference window's observed rate (what a reader compares with), not the tuned p0. */
@@ -95,6 +134,7 @@ public final class RateTest {
     return baseline.count() == 0 ? Double.NaN : (double) baseline.positives() / baseline.count();
   }
 
+  /** Events behind {@link #baselineRate()}: the reference window, or the extended one once it re-tuned p0. */
   public long baselineN() {
     return SOURCE_REFERENCE_WINDOW.equals(baselineSource) ? baseline.count() : externalN;
   }
@@ -115,7 +155,8 @@ public final class RateTest {
     if (!settings.enabled() || ready() || !(rate >= 0 && rate <= 1)) {
       return false;
     }
-    arm(Math.min(0.98, Math.max(P0_FLOOR, rate)));
+    arm(rate);
+    extended = null; // the stated rate is the baseline; no second look at the variant's own traffic
     baselineSource = source;
     externalRate = rate;
     externalN = 0;
@@ -132,18 +173,12 @@ public final class RateTest {
     if (!settings.enabled() || ready() || n <= 0) {
       return false;
     }
-    arm(Math.min(0.98, Math.max(P0_FLOOR, RateBaseline.fromCounts(n, positives, P0_FLOOR).upperConfidenceBound(Z99))));
+    arm(RateBaseline.fromCounts(n, positives, P0_FLOOR).upperConfidenceBound(Z99));
+    extended = null; // the base model's window is the baseline; no second look at the variant's own traffic
     baselineSource = source;
     externalRate = (double) positives / n;
     externalN = n;
     return true;
-  }
-
-  private void arm(double p0) {
-    double p1 = Math.min(0.995, p0 + settings.minShift());
-    double p1Large = Math.min(0.999, Math.max(p1 + 0.001, p0 + LARGE_SHIFT_FACTOR * settings.minShift()));
-    cusum = BernoulliCusum.create(p0, p1, threshold());
-    largeShift = BernoulliCusum.create(p0, p1Large, threshold());
   }
 
   /** Forget the baseline and any episode, e.g. after an intended model change. */
@@ -152,6 +187,8 @@ public final class RateTest {
     runN = runK = 0;
     cusum = null;
     largeShift = null;
+    smallShift = null;
+    extended = newExtendedBaseline(settings);
     evidence.clear();
     baselineSource = SOURCE_REFERENCE_WINDOW;
     externalRate = Double.NaN;
@@ -167,19 +204,26 @@ public final class RateTest {
     if (!settings.enabled()) {
       return BernoulliCusum.Transition.NONE;
     }
+    if (extended != null) {
+      extended.observe(positive);
+    }
     if (cusum == null) {
       baseline.observe(positive);
       if (baseline.ready()) {
-        arm(Math.min(0.98, Math.max(P0_FLOOR, baseline.upperConfidenceBound(Z99))));
+        arm(baseline.upperConfidenceBound(Z_PER_LOOK));
       }
       return BernoulliCusum.Transition.NONE;
     }
     boolean wasAlarmed = alarmed();
     cusum.update(positive);
     largeShift.update(positive);
+    smallShift.update(positive);
     boolean nowAlarmed = alarmed();
     BernoulliCusum.Transition t = !wasAlarmed && nowAlarmed ? BernoulliCusum.Transition.FIRED
         : wasAlarmed && !nowAlarmed ? BernoulliCusum.Transition.CLEARED : BernoulliCusum.Transition.NONE;
+    if (extended != null && extended.ready()) {
+      secondLook();
+    }
     if (statistic() == 0 && !nowAlarmed) {
       // The run since the CUSUM last sat at zero is its estimate of the post-change segment.
       runN = runK = 0;
@@ -192,6 +236,32 @@ public final class RateTest {
       }
     }
     return t;
+  }
+
+  private void arm(double upperBound) {
+    double p0 = Math.min(0.98, Math.max(P0_FLOOR, upperBound));
+    double p1 = Math.min(0.995, p0 + settings.minShift());
+    double p1Large = Math.min(0.999, Math.max(p1 + 0.001, p0 + LARGE_SHIFT_FACTOR * settings.minShift()));
+    double p1Small = Math.min(Math.nextDown(p1), p0 + Math.max(SMALL_SHIFT_FACTOR * settings.minShift(), 1e-4));
+    cusum = BernoulliCusum.create(p0, p1, threshold());
+    largeShift = BernoulliCusum.create(p0, p1Large, threshold());
+    smallShift = BernoulliCusum.create(p0, p1Small, threshold());
+  }
+
+  /**
+   * Re-tunes the charts to the extended window's bound if that is lower and no chart is off zero
+   * (a chart with evidence keeps its tuning, so a change under way is never diluted).
+   */
+  private void secondLook() {
+    double bound = extended.upperConfidenceBound(Z_PER_LOOK);
+    boolean quiet = statistic() == 0 && !alarmed();
+    if (quiet && Math.min(0.98, Math.max(P0_FLOOR, bound)) < cusum.p0()) {
+      arm(bound);
+      baseline = extended;
+    }
+    if (quiet) {
+      extended = null;
+    }
   }
 
   /** Observed rate over the current run (since the statistic last left zero). */
@@ -222,10 +292,15 @@ public final class RateTest {
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(VERSION);
     baseline.writeTo(out);
+    out.writeBoolean(extended != null);
+    if (extended != null) {
+      extended.writeTo(out);
+    }
     out.writeBoolean(cusum != null);
     if (cusum != null) {
       cusum.writeTo(out);
       largeShift.writeTo(out);
+      smallShift.writeTo(out);
     }
     out.writeLong(runN);
     out.writeLong(runK);
@@ -237,23 +312,24 @@ public final class RateTest {
 
   public static RateTest readFrom(DataInput in, Settings settings, int maxEvidence) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION && version != 2) {
-      throw new IOException("unknown RateTest version " + version);
+    if (version != VERSION) {
+      throw new IOException("unknown RateTest version " + version + " (expected " + VERSION
+          + "; state from before the three-chart tests cannot be migrated: start the job without it or rebaseline)");
     }
     RateTest t = new RateTest(settings, maxEvidence);
     t.baseline = RateBaseline.readFrom(in);
+    t.extended = in.readBoolean() ? RateBaseline.readFrom(in) : null;
     if (in.readBoolean()) {
       t.cusum = BernoulliCusum.readFrom(in);
       t.largeShift = BernoulliCusum.readFrom(in);
+      t.smallShift = BernoulliCusum.readFrom(in);
     }
     t.runN = in.readLong();
     t.runK = in.readLong();
     t.evidence.readFrom(in);
-    if (version >= 3) { // version 2 knew only reference windows
-      t.baselineSource = in.readUTF();
-      t.externalRate = in.readDouble();
-      t.externalN = in.readLong();
-    }
+    t.baselineSource = in.readUTF();
+    t.externalRate = in.readDouble();
+    t.externalN = in.readLong();
     return t;
   }
 }

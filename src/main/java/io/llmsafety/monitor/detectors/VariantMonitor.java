@@ -21,13 +21,14 @@ import java.util.Locale;
  */
 public final class VariantMonitor {
 
-  private static final byte VERSION = 2;
+  private static final byte VERSION = 3;
 
   public static final String KIND_REFUSAL_DROP = "refusal_drop";
   public static final String KIND_HARM_RISE = "harm_rise";
   public static final String KIND_BENIGN_HARM = "benign_harm";
   public static final String KIND_OVER_REFUSAL = "over_refusal";
   public static final String KIND_BACKDOOR = "backdoor_suspected";
+  public static final String KIND_SCORE_DRIFT = "score_drift";
 
   /**
    * Settings shared by all variants of a job. Every rate test watches one prompt segment, so a
@@ -41,7 +42,18 @@ public final class VariantMonitor {
       RateTest.Settings overRefusal,
       BackdoorSettings backdoor,
       int maxEvidenceEvents,
-      boolean includeText) implements Serializable {}
+      boolean includeText,
+      ScoreDrift.Settings scoreDrift,
+      RepeatedPayloads.Settings repeatedPayload) implements Serializable {
+
+    /** Settings without score drift and repeated-payload detection. */
+    public Settings(long windowMillis, RateTest.Settings riskyCompliance, RateTest.Settings harmRise,
+        RateTest.Settings benignHarm, RateTest.Settings overRefusal, BackdoorSettings backdoor, int maxEvidenceEvents,
+        boolean includeText) {
+      this(windowMillis, riskyCompliance, harmRise, benignHarm, overRefusal, backdoor, maxEvidenceEvents, includeText,
+          ScoreDrift.Settings.disabled(), RepeatedPayloads.Settings.disabled());
+    }
+  }
 
   /** Trigger-miner alarm settings. */
   public record BackdoorSettings(boolean enabled, TriggerMiner.Settings miner, String severity, long quietMillis)
@@ -61,6 +73,8 @@ public final class VariantMonitor {
   /** Refusals of benign prompts. */
   private final RateTest overRefusal;
   private final BackdoorWatch backdoor;
+  /** Harm scores of benign prompts that were answered: drifts when ordinary answers change. */
+  private ScoreDrift scoreDrift;
 
   public VariantMonitor(Settings settings, String variantId) {
     this(settings, variantId, new WindowAccumulator(settings.windowMillis()),
@@ -68,7 +82,8 @@ public final class VariantMonitor {
         new RateTest(settings.harmRise(), settings.maxEvidenceEvents()),
         new RateTest(settings.benignHarm(), settings.maxEvidenceEvents()),
         new RateTest(settings.overRefusal(), settings.maxEvidenceEvents()),
-        new BackdoorWatch(settings.backdoor(), settings.maxEvidenceEvents()));
+        new BackdoorWatch(settings.backdoor(), settings.repeatedPayload(), settings.maxEvidenceEvents()));
+    this.scoreDrift = new ScoreDrift(settings.scoreDrift(), settings.maxEvidenceEvents());
   }
 
   private VariantMonitor(Settings settings, String variantId, WindowAccumulator window, RateTest riskyCompliance,
@@ -114,10 +129,34 @@ public final class VariantMonitor {
       emit(benignHarm, benignHarm.observe(e.harmful(), e.eventId(), text), KIND_BENIGN_HARM, e.timestamp(), signals);
       emit(overRefusal, overRefusal.observe(e.refused(), e.eventId(), text), KIND_OVER_REFUSAL, e.timestamp(), signals);
     }
+    if (!e.risky() && !e.refused()) {
+      emitScoreDrift(scoreDrift.observe(e.harm(), e.eventId(), text), e.timestamp(), signals);
+    }
     DetectorSignal b = backdoor.observe(e, text, variantId);
     if (b != null) {
       signals.add(b);
     }
+  }
+
+  private void emitScoreDrift(ScoreDrift.Verdict v, long eventTime, List<DetectorSignal> signals) {
+    if (v == null) {
+      return;
+    }
+    String summary = v.firing()
+        ? String.format(Locale.ROOT, "Harm-score distribution of answered benign prompts on %s shifted: PSI %.3f over"
+            + " the last %d answers (mean score %.3f vs %.3f at baseline).", variantId, v.psi(), v.windowEvents(),
+            v.windowMean(), v.referenceMean())
+        : String.format(Locale.ROOT, "Harm-score distribution of answered benign prompts on %s is back near its"
+            + " baseline (PSI %.3f).", variantId, v.psi());
+    signals.add(new DetectorSignal(KIND_SCORE_DRIFT, settings.scoreDrift().severity(), v.firing(), eventTime,
+        v.windowMean(), v.windowEvents(), v.referenceMean(), v.referenceEvents(), "reference_window", "psi_chi2",
+        v.statistic(), v.threshold(), settings.scoreDrift().arl0(), scoreDrift.evidenceIds(),
+        scoreDrift.evidenceTexts(), List.of(), summary));
+    scoreDrift.clearEvidence();
+  }
+
+  public ScoreDrift scoreDrift() {
+    return scoreDrift;
   }
 
   /** Tells the monitor that no event before {@code watermark} will come; closes windows and quiet episodes. */
@@ -187,6 +226,13 @@ public final class VariantMonitor {
     if (b != null) {
       signals.add(b);
     }
+    if (scoreDrift.firing()) {
+      signals.add(new DetectorSignal(KIND_SCORE_DRIFT, settings.scoreDrift().severity(), false, eventTime, Double.NaN,
+          0, Double.NaN, 0, "reference_window", "psi_chi2", scoreDrift.statistic(), scoreDrift.threshold(),
+          settings.scoreDrift().arl0(), List.of(), List.of(), List.of(),
+          "Baseline of " + variantId + " reset on request; score drift re-arms after a new reference."));
+    }
+    scoreDrift.reset();
   }
 
   private void emit(RateTest test, BernoulliCusum.Transition t, String kind, long eventTime, List<DetectorSignal> signals) {
@@ -301,13 +347,15 @@ public final class VariantMonitor {
     benignHarm.writeTo(out);
     overRefusal.writeTo(out);
     backdoor.writeTo(out);
+    scoreDrift.writeTo(out);
   }
 
   /** Reads state written by {@link #writeTo}; settings come from the job spec, not from state. */
   public static VariantMonitor readFrom(DataInput in, Settings settings) throws IOException {
     byte version = in.readByte();
     if (version != VERSION) {
-      throw new IOException("unknown VariantMonitor version " + version);
+      throw new IOException("unknown VariantMonitor version " + version + " (expected " + VERSION + "; state written"
+          + " before score drift and three-chart rate tests is not migrated: start without it or from a fresh savepoint)");
     }
     String variantId = in.readUTF();
     String baseModel = in.readBoolean() ? in.readUTF() : null;
@@ -317,8 +365,10 @@ public final class VariantMonitor {
     RateTest harm = RateTest.readFrom(in, settings.harmRise(), settings.maxEvidenceEvents());
     RateTest benignHarm = RateTest.readFrom(in, settings.benignHarm(), settings.maxEvidenceEvents());
     RateTest overRefusal = RateTest.readFrom(in, settings.overRefusal(), settings.maxEvidenceEvents());
-    BackdoorWatch backdoor = BackdoorWatch.readFrom(in, settings.backdoor(), settings.maxEvidenceEvents());
+    BackdoorWatch backdoor = BackdoorWatch.readFrom(in, settings.backdoor(), settings.repeatedPayload(),
+        settings.maxEvidenceEvents());
     VariantMonitor m = new VariantMonitor(settings, variantId, window, risky, harm, benignHarm, overRefusal, backdoor);
+    m.scoreDrift = ScoreDrift.readFrom(in, settings.scoreDrift(), settings.maxEvidenceEvents());
     m.baseModel = baseModel;
     m.lastEventTime = lastEventTime;
     return m;

@@ -11,6 +11,7 @@ import java.util.Objects;
  * @param promptNgrams distinct normalised word n-grams of the prompt, for the trigger miner
  * @param promptText null unless {@code alerts.include_text}
  * @param responseText null unless {@code alerts.include_text}
+ * @param responseSimhash SimHash of a harmful response (repeated-payload detection), 0 otherwise
  */
 public record ScoredEvent(
     String eventId,
@@ -26,7 +27,16 @@ public record ScoredEvent(
     boolean harmful,
     String[] promptNgrams,
     String promptText,
-    String responseText) {
+    String responseText,
+    long responseSimhash) {
+
+  /** An event without a response fingerprint. */
+  public ScoredEvent(String eventId, long timestamp, String variantId, String baseModel, String tenant,
+      double promptRisk, double refusal, double harm, boolean risky, boolean refused, boolean harmful,
+      String[] promptNgrams, String promptText, String responseText) {
+    this(eventId, timestamp, variantId, baseModel, tenant, promptRisk, refusal, harm, risky, refused, harmful,
+        promptNgrams, promptText, responseText, 0L);
+  }
 
   public String segment() {
     return risky ? "risky" : "benign";
@@ -48,7 +58,8 @@ public record ScoredEvent(
         && Objects.equals(tenant, e.tenant)
         && Arrays.equals(promptNgrams, e.promptNgrams)
         && Objects.equals(promptText, e.promptText)
-        && Objects.equals(responseText, e.responseText);
+        && Objects.equals(responseText, e.responseText)
+        && responseSimhash == e.responseSimhash;
   }
 
   @Override

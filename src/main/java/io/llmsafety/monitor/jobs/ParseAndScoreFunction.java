@@ -1,6 +1,7 @@
 package io.llmsafety.monitor.jobs;
 
 import io.llmsafety.monitor.detectors.ScorerSet;
+import io.llmsafety.monitor.detectors.PayloadFingerprint;
 import io.llmsafety.monitor.detectors.TriggerMiner;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.EventParser;
@@ -64,6 +65,7 @@ public final class ParseAndScoreFunction extends ProcessFunction<String, ScoredE
     if (upstreamRisk != null || upstreamHarm != null) {
       metrics.classifierRequest("upstream", "ok", 0);
     }
+    boolean harmful = harm >= settings.harmThreshold();
     return new ScoredEvent(
         e.eventId(),
         e.timestampMillis(),
@@ -75,10 +77,12 @@ public final class ParseAndScoreFunction extends ProcessFunction<String, ScoredE
         harm,
         promptRisk >= settings.promptRiskThreshold(),
         refusal >= settings.refusalThreshold(),
-        harm >= settings.harmThreshold(),
+        harmful,
         TriggerMiner.ngrams(e.prompt(), settings.maxNgram()),
         settings.includeText() ? e.prompt() : null,
-        settings.includeText() ? e.response() : null);
+        settings.includeText() ? e.response() : null,
+        // Only harmful answers are compared for repeated payloads; the hash costs a pass over the text.
+        harmful ? PayloadFingerprint.simhash(e.response()) : PayloadFingerprint.NONE);
   }
 
   private double combine(Double upstream, java.util.function.DoubleSupplier builtin) {

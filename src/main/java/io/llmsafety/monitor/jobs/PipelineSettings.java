@@ -4,6 +4,8 @@ import io.llmsafety.monitor.alerts.AlertFactory;
 import io.llmsafety.monitor.detectors.AlertLifecycle;
 import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.RateTest;
+import io.llmsafety.monitor.detectors.RepeatedPayloads;
+import io.llmsafety.monitor.detectors.ScoreDrift;
 import io.llmsafety.monitor.detectors.TriggerMiner;
 import io.llmsafety.monitor.jobs.config.BackdoorSpec;
 import io.llmsafety.monitor.jobs.config.BaselineSpec;
@@ -13,6 +15,7 @@ import io.llmsafety.monitor.jobs.config.EventTimeSpec;
 import io.llmsafety.monitor.jobs.config.FleetSpec;
 import io.llmsafety.monitor.jobs.config.JobSpec;
 import io.llmsafety.monitor.jobs.config.JudgeSpec;
+import io.llmsafety.monitor.jobs.config.ScoreDriftSpec;
 import io.llmsafety.monitor.jobs.config.ScoringSpec;
 import java.io.Serializable;
 
@@ -29,8 +32,13 @@ public record PipelineSettings(
     AlertLifecycle.Settings lifecycle,
     BaselineSpec baselines) implements Serializable {
 
-  /** Statistics per variant that share the fleet's false-alarm budget. */
-  static final int TESTS_PER_VARIANT = 5;
+  /**
+   * Statistics per variant that share the fleet's false-alarm budget: the four rate tests (each a
+   * family of three CUSUMs that split their share inside, see RateTest), the trigger miner and
+   * score drift. The repeated-payload check shares the miner's alarm and has no rate-based budget
+   * (its false-alarm bound is a hash-collision probability, see RepeatedPayloads).
+   */
+  static final int TESTS_PER_VARIANT = 6;
 
   private static RateTest.Settings rate(DriftDetectorSpec d, int referenceEvents, double arl0) {
     return new RateTest.Settings(d.enabled(), referenceEvents, d.minShift(), d.severity().code(), arl0);
@@ -58,9 +66,15 @@ public record PipelineSettings(
     VariantMonitor.BackdoorSettings backdoor = new VariantMonitor.BackdoorSettings(b.enabled(),
         minerSettings(b),
         b.severity().code(), b.quietPeriod().toMillis());
+    ScoreDriftSpec sd = d.scoreDrift();
+    // Score drift sees answered benign prompts, about the benign rate; the ARL0 is in those scores.
+    ScoreDrift.Settings scoreDrift = new ScoreDrift.Settings(sd.enabled(), sd.referenceEvents(), sd.windowEvents(),
+        sd.bins(), sd.severity().code(), benignArl0);
+    RepeatedPayloads.Settings payloads = new RepeatedPayloads.Settings(d.repeatedPayload().enabled() && b.enabled(),
+        d.repeatedPayload().minPrompts(), baseline.referenceEvents());
     VariantMonitor.Settings monitor = new VariantMonitor.Settings(spec.windows().size().toMillis(), risky, harm, benignHarm,
         overRefusal, backdoor,
-        spec.alerts().maxEvidenceEvents(), spec.alerts().includeText());
+        spec.alerts().maxEvidenceEvents(), spec.alerts().includeText(), scoreDrift, payloads);
     ScoringSpec s = spec.scoring();
     ScoringSettings scoring = new ScoringSettings(ScoringSettings.Policy.valueOf(s.policy().name()), s.upstream().harm(),
         s.upstream().promptRisk(), s.refusalThreshold(), s.harmThreshold(), s.promptRiskThreshold(), b.maxNgram(),

@@ -249,6 +249,10 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
         metrics.driftStatistic(variant, kind, test.statistic(), test.threshold());
       }
     });
+    if (monitor.scoreDrift().armed()) {
+      metrics.driftStatistic(variant, VariantMonitor.KIND_SCORE_DRIFT, monitor.scoreDrift().statistic(),
+          monitor.scoreDrift().threshold());
+    }
     // The compliance test watches 1 - refusal rate on risky prompts; dashboards show refusals.
     metrics.baselineRates(variant, "risky",
         monitor.riskyCompliance().ready() ? 1 - monitor.riskyCompliance().baselineRate() : Double.NaN,

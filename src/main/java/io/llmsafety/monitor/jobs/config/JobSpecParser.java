@@ -293,9 +293,18 @@ final class JobSpecParser {
             d.number("alpha", 1.0e-6, Range.UNIT_OPEN),
             d.enumValue("severity", Severity.CRITICAL),
             d.duration("quiet_period", "6h"));
+    Section p = d.section("repeated_payload");
+    RepeatedPayloadSpec payload = new RepeatedPayloadSpec(p.bool("enabled", true), p.integer("min_prompts", 5, 2, 1000));
+    p.end();
     d.end();
+    Section sd = s.section("score_drift");
+    int bins = sd.integer("bins", 10, 2, 100);
+    ScoreDriftSpec scoreDrift = new ScoreDriftSpec(sd.bool("enabled", true),
+        sd.integer("reference_events", 3000, 2 * bins, Integer.MAX_VALUE),
+        sd.integer("window_events", 1000, bins, Integer.MAX_VALUE), bins, sd.enumValue("severity", Severity.WARNING));
+    sd.end();
     s.end();
-    return new DetectorsSpec(fleet, baseline, risky, harm, benignHarm, overRefusal, backdoor);
+    return new DetectorsSpec(fleet, baseline, risky, harm, benignHarm, overRefusal, backdoor, scoreDrift, payload);
   }
 
   private static BaselineSpec baseline(Section b) {

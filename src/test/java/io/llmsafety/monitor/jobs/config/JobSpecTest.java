@@ -359,6 +359,23 @@ class JobSpecTest {
   }
 
   @Test
+  void shouldReadScoreDriftAndRepeatedPayloadSettings() {
+    DetectorsSpec d = parse("detectors:\n  score_drift: {reference_events: 600, window_events: 200, bins: 6, severity: info}\n"
+        + "  backdoor: {repeated_payload: {enabled: false, min_prompts: 8}}\n").detectors();
+    assertThat(d.scoreDrift()).isEqualTo(new ScoreDriftSpec(true, 600, 200, 6, Severity.INFO));
+    assertThat(d.repeatedPayload()).isEqualTo(new RepeatedPayloadSpec(false, 8));
+    assertThat(JobSpec.defaults().detectors().scoreDrift()).isEqualTo(new ScoreDriftSpec(true, 3000, 1000, 10, Severity.WARNING));
+    assertThat(JobSpec.defaults().detectors().repeatedPayload()).isEqualTo(new RepeatedPayloadSpec(true, 5));
+  }
+
+  @Test
+  void shouldRejectAScoreDriftReferenceTooSmallForItsBins() {
+    assertThatThrownBy(() -> parse("detectors: {score_drift: {bins: 10, reference_events: 10}}"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageContaining("detectors.score_drift.reference_events");
+  }
+
+  @Test
   void shouldNotDeriveArl0BelowTheFloor() {
     FleetSpec small = new FleetSpec(1, 10, 1, 1, 1.0e6);
     assertThat(small.arl0For(1, 1)).isEqualTo(1.0e6);

@@ -1,0 +1,124 @@
+package io.llmsafety.monitor.detectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RateTestTest {
+
+  private static final int REFERENCE = 200;
+
+  private static RateTest.Settings settings(double arl0) {
+    return new RateTest.Settings(true, REFERENCE, 0.15, "critical", arl0);
+  }
+
+  /**
+   * The guarantee of the three-chart family with an estimated baseline: on a stationary stream the
+   * mean run length after arming is at least ARL0. Each run draws its own reference window, so
+   * the estimation error is part of what is measured. Runs are censored at 20 x ARL0, which can
+   * only lower the measured mean.
+   */
+  @ParameterizedTest(name = "p={0}")
+  @CsvSource({"0.03", "0.10", "0.30"})
+  void meanRunLengthOnAStationaryStreamIsAtLeastTheArl0Target(double p) {
+    double arl0 = 300;
+    SplittableRandom random = new SplittableRandom(11);
+    int runs = 300;
+    double total = 0;
+    for (int run = 0; run < runs; run++) {
+      RateTest test = new RateTest(settings(arl0), 1);
+      long armedAt = -1;
+      long n = 0;
+      while (n < REFERENCE * RateTest.EXTENDED_REFERENCE_FACTOR + 20 * arl0) {
+        n++;
+        BernoulliCusum.Transition t = test.observe(random.nextDouble() < p, "e", null);
+        if (armedAt < 0 && test.ready()) {
+          armedAt = n;
+        }
+        if (t == BernoulliCusum.Transition.FIRED) {
+          break;
+        }
+      }
+      total += n - armedAt;
+    }
+    assertThat(total / runs).isGreaterThanOrEqualTo(arl0);
+  }
+
+  @Test
+  void thresholdSplitsTheArl0OverThreeCharts() {
+    RateTest test = new RateTest(settings(1e5), 1);
+    assertThat(test.threshold()).isEqualTo(Math.log(3e5));
+  }
+
+  @Test
+  void secondLookAtTheBaselineTightensTheTunedRate() {
+    RateTest test = new RateTest(settings(1e6), 1);
+    SplittableRandom random = new SplittableRandom(5);
+    for (int i = 0; i < REFERENCE; i++) {
+      test.observe(random.nextDouble() < 0.035, "e", null);
+    }
+    double first = test.tunedP0();
+    assertThat(first).isGreaterThan(0.035);
+    for (int i = REFERENCE; i < REFERENCE * RateTest.EXTENDED_REFERENCE_FACTOR + 2_000; i++) {
+      test.observe(random.nextDouble() < 0.035, "e", null);
+    }
+    assertThat(test.tunedP0()).isLessThan(first).isGreaterThan(0.035);
+    assertThat(test.baselineN()).isEqualTo((long) REFERENCE * RateTest.EXTENDED_REFERENCE_FACTOR);
+  }
+
+  @Test
+  void smallRiseIsCaughtByTheSmallShiftChart() {
+    RateTest test = new RateTest(settings(1e5), 1);
+    SplittableRandom random = new SplittableRandom(6);
+    for (int i = 0; i < REFERENCE * RateTest.EXTENDED_REFERENCE_FACTOR + 1_000; i++) {
+      test.observe(random.nextDouble() < 0.03, "e", null);
+    }
+    // A rise of about minShift / 3 above the tuned rate: the small-shift chart is the one tuned for it.
+    double p = test.tunedP0() + 0.06;
+    for (int i = 0; i < 50_000 && !test.alarmed(); i++) {
+      test.observe(random.nextDouble() < p, "e", null);
+    }
+    assertThat(test.alarmed()).isTrue();
+    assertThat(test.alarmedOnSmallShift()).isTrue();
+    assertThat(test.alarmedOnLargeShift()).isFalse();
+  }
+
+  @Test
+  void roundTripsMidwayThroughTheExtendedReferenceAndContinuesIdentically() throws IOException {
+    RateTest original = new RateTest(settings(1e5), 3);
+    SplittableRandom random = new SplittableRandom(7);
+    for (int i = 0; i < 500; i++) {
+      original.observe(random.nextDouble() < 0.05, "e" + i, null);
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    original.writeTo(new DataOutputStream(bytes));
+    RateTest restored = RateTest.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())),
+        settings(1e5), 3);
+    SplittableRandom a = new SplittableRandom(8);
+    SplittableRandom b = new SplittableRandom(8);
+    for (int i = 0; i < 5_000; i++) {
+      double p = i < 1_500 ? 0.05 : 0.3;
+      assertThat(restored.observe(b.nextDouble() < p, "f" + i, null)).isEqualTo(original.observe(a.nextDouble() < p, "f" + i, null));
+    }
+    assertThat(restored.statistic()).isEqualTo(original.statistic());
+    assertThat(restored.tunedP0()).isEqualTo(original.tunedP0());
+    assertThat(restored.evidenceIds()).isEqualTo(original.evidenceIds());
+  }
+
+  @Test
+  void rejectsStateOfAnOlderVersionWithAClearMessage() {
+    byte[] old = {2};
+    assertThatThrownBy(() -> RateTest.readFrom(new DataInputStream(new ByteArrayInputStream(old)), settings(1e5), 3))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("version 2");
+  }
+}

@@ -1,0 +1,148 @@
+package io.llmsafety.monitor.detectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ScoreDriftTest {
+
+  /** Harm-score-like: most mass near 0, a long tail, and a block of exact zeros (ties). */
+  private static double healthyScore(SplittableRandom r) {
+    if (r.nextDouble() < 0.15) {
+      return 0.0;
+    }
+    double u = r.nextDouble();
+    return u * u * u * 0.4;
+  }
+
+  private static double shiftedScore(SplittableRandom r) {
+    return r.nextDouble() < 0.25 ? 0.05 + 0.3 * r.nextDouble() : healthyScore(r);
+  }
+
+  @ParameterizedTest(name = "df={0}, alpha={1}")
+  @CsvSource({"2, 0.05, 5.991", "10, 0.01, 23.209", "8, 0.001, 26.124", "9, 0.01, 23.209"})
+  void chiSquareQuantileMatchesTablesWithOddDegreesRoundedUp(int df, double alpha, double expected) {
+    assertThat(ScoreDrift.chiSquareUpperQuantile(df, alpha)).isCloseTo(expected, within(0.002));
+  }
+
+  /**
+   * The chi-square approximation of the false-alarm probability, checked where it can be
+   * simulated: at alpha = 1e-3 per window, 20,000 stationary windows give about 20 alarms (Poisson
+   * sd ~4.5); the test allows 4 sd above that. Each window after an alarm is still tested (the
+   * alarm clears after a quiet window), so every alarm is counted.
+   */
+  @Test
+  void falseAlarmRateOnAStationaryStreamIsAtMostAlpha() {
+    int window = 200;
+    double alpha = 1e-3;
+    ScoreDrift drift = new ScoreDrift(new ScoreDrift.Settings(true, 4000, window, 10, "warning", window / alpha), 1);
+    SplittableRandom r = new SplittableRandom(3);
+    int fired = 0;
+    int windows = 20_000;
+    for (long i = 0; i < 4000L + (long) windows * window; i++) {
+      ScoreDrift.Verdict v = drift.observe(healthyScore(r), "e", null);
+      if (v != null && v.firing()) {
+        fired++;
+      }
+    }
+    assertThat(fired).isLessThanOrEqualTo((int) (alpha * windows + 4 * Math.sqrt(alpha * windows)));
+  }
+
+  @Test
+  void firesInTheFirstFullWindowAfterAShiftAndClearsAfterRecovery() {
+    ScoreDrift drift = new ScoreDrift(new ScoreDrift.Settings(true, 4000, 1000, 10, "warning", 5e8), 3);
+    SplittableRandom r = new SplittableRandom(4);
+    List<ScoreDrift.Verdict> verdicts = new ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      ScoreDrift.Verdict v = drift.observe(healthyScore(r), "h" + i, null);
+      if (v != null) {
+        verdicts.add(v);
+      }
+    }
+    assertThat(verdicts).isEmpty();
+    assertThat(drift.armed()).isTrue();
+    for (int i = 0; i < 1000; i++) {
+      ScoreDrift.Verdict v = drift.observe(shiftedScore(r), "s" + i, null);
+      if (v != null) {
+        verdicts.add(v);
+        assertThat(drift.evidenceIds()).isNotEmpty().allMatch(id -> id.startsWith("s"));
+      }
+    }
+    assertThat(verdicts).singleElement().satisfies(v -> {
+      assertThat(v.firing()).isTrue();
+      assertThat(v.statistic()).isGreaterThanOrEqualTo(v.threshold());
+      assertThat(v.windowMean()).isGreaterThan(v.referenceMean());
+    });
+    for (int i = 0; i < 3000; i++) {
+      ScoreDrift.Verdict v = drift.observe(healthyScore(r), "h" + i, null);
+      if (v != null) {
+        verdicts.add(v);
+      }
+    }
+    assertThat(verdicts).hasSize(2);
+    assertThat(verdicts.get(1).firing()).isFalse();
+  }
+
+  @Test
+  void ignoresNanAndStillTestsWhenTiesCollapseTheBins() {
+    ScoreDrift drift = new ScoreDrift(new ScoreDrift.Settings(true, 100, 50, 5, "warning", 1e6), 1);
+    for (int i = 0; i < 100; i++) {
+      assertThat(drift.observe(Double.NaN, "n", null)).isNull();
+      assertThat(drift.observe(0.01, "e", null)).isNull();
+    }
+    assertThat(drift.armed()).isTrue();
+    // One distinct reference score: two bins, at or below it and above it. Chi-square with 1 df
+    // (rounded up to 2).
+    assertThat(drift.threshold()).isEqualTo(ScoreDrift.chiSquareUpperQuantile(2, 50 / 1e6));
+    for (int i = 0; i < 1000; i++) {
+      assertThat(drift.observe(0.01, "e", null)).isNull();
+    }
+    ScoreDrift.Verdict v = null;
+    for (int i = 0; i < 50; i++) {
+      v = drift.observe(0.9, "e", null);
+    }
+    assertThat(v).isNotNull();
+    assertThat(v.firing()).isTrue();
+  }
+
+  @Test
+  void roundTripsBeforeAndAfterArmingAndContinuesIdentically() throws IOException {
+    ScoreDrift.Settings settings = new ScoreDrift.Settings(true, 400, 100, 8, "warning", 1e5);
+    for (int prefix : new int[] {0, 1, 150, 250, 900}) {
+      ScoreDrift original = new ScoreDrift(settings, 2);
+      SplittableRandom r = new SplittableRandom(prefix);
+      for (int i = 0; i < prefix; i++) {
+        original.observe(healthyScore(r), "p" + i, null);
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      original.writeTo(new DataOutputStream(bytes));
+      ScoreDrift restored = ScoreDrift.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), settings, 2);
+      SplittableRandom a = new SplittableRandom(99);
+      SplittableRandom b = new SplittableRandom(99);
+      for (int i = 0; i < 2_000; i++) {
+        ScoreDrift.Verdict va = original.observe(i < 1000 ? healthyScore(a) : shiftedScore(a), "q" + i, null);
+        ScoreDrift.Verdict vb = restored.observe(i < 1000 ? healthyScore(b) : shiftedScore(b), "q" + i, null);
+        assertThat(vb).isEqualTo(va);
+      }
+    }
+  }
+
+  @Test
+  void rejectsSettingsThatCannotFormATest() {
+    assertThatThrownBy(() -> new ScoreDrift.Settings(true, 10, 100, 10, "warning", 1e6))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("reference_events");
+  }
+}

@@ -1,0 +1,31 @@
+package io.llmsafety.monitor.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.llmsafety.monitor.detectors.VariantMonitor;
+import io.llmsafety.monitor.jobs.config.JobSpec;
+import org.junit.jupiter.api.Test;
+
+class PipelineSettingsTest {
+
+  private static final VariantMonitor.Settings DEFAULTS = PipelineSettings.from(JobSpec.defaults()).monitor();
+
+  @Test
+  void everyStatisticOfAVariantSharesTheFleetBudget() {
+    // Four rate tests, the trigger miner and score drift: 60 risky events/h * 168 h * 1000 variants * 6.
+    assertThat(PipelineSettings.TESTS_PER_VARIANT).isEqualTo(6);
+    assertThat(DEFAULTS.riskyCompliance().arl0()).isCloseTo(60.0 * 168 * 1000 * 6, within(1e-3));
+    assertThat(DEFAULTS.overRefusal().arl0()).isCloseTo(540.0 * 168 * 1000 * 6, within(1e-3));
+  }
+
+  @Test
+  void scoreDriftUsesTheBenignBudgetAndRepeatedPayloadsTheBaselineWindow() {
+    assertThat(DEFAULTS.scoreDrift().enabled()).isTrue();
+    assertThat(DEFAULTS.scoreDrift().arl0()).isEqualTo(DEFAULTS.overRefusal().arl0());
+    assertThat(DEFAULTS.scoreDrift().severity()).isEqualTo("warning");
+    assertThat(DEFAULTS.repeatedPayload().enabled()).isTrue();
+    assertThat(DEFAULTS.repeatedPayload().minDistinctPrompts()).isEqualTo(5);
+    assertThat(DEFAULTS.repeatedPayload().referenceEvents()).isEqualTo(1000);
+  }
+}
