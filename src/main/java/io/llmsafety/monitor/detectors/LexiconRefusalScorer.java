@@ -56,55 +56,91 @@ public final class LexiconRefusalScorer implements RefusalScorer {
 
   @Override
   public double score(String response) {
-    return sigmoid(profile(TextNormalizer.normalize(response)).logit());
+    NormalizedText text = TextNormalizer.normalized(response);
+    return sigmoid(cues(text.chars, text.length).logit);
   }
 
   /**
    * Where the cues of each kind sit in already normalised text, for the trained scorer
    * ({@link LinearRefusalScorer}) and for this one's logit. Sums are weight x position factor for
-   * the v1 logit, and raw weights split by position for the position-aware features.
-   *
-   * @param logit this scorer's log-odds
-   * @param refusalOpening refusal cue weight starting in the first {@link #OPENING_CHARS}
-   * @param refusalMiddle refusal cue weight starting before {@link #MIDDLE_CHARS}
-   * @param refusalLate refusal cue weight starting later
-   * @param pushbackOpening pushback cue weight in the opening
-   * @param pushbackLater pushback cue weight after the opening
-   * @param complyOpening negated not-refusal weight in the first {@link #COMPLIANCE_CHARS}
-   *     before any refusal or pushback cue (an answer that starts by answering)
-   * @param complyAfterRefusal negated not-refusal weight after the first refusal or pushback cue
-   * @param firstRefusal start of the first refusal or pushback cue, or -1
-   * @param firstComply start of the first not-refusal cue, or -1
+   * the v1 logit, and raw weights split by position for the position-aware features. Filled in
+   * place by {@link #cues}, one instance per thread and lexicon, so read it before the next call.
    */
-  record Profile(
-      double logit, double refusalOpening, double refusalMiddle, double refusalLate,
-      double pushbackOpening, double pushbackLater, double complyOpening, double complyAfterRefusal,
-      int firstRefusal, int firstComply) {}
+  static final class Cues {
+    /** This scorer's log-odds. */
+    double logit;
+    /** Refusal cue weight starting in the first {@link #OPENING_CHARS}. */
+    double refusalOpening;
+    /** Refusal cue weight starting before {@link #MIDDLE_CHARS}. */
+    double refusalMiddle;
+    /** Refusal cue weight starting later. */
+    double refusalLate;
+    double pushbackOpening;
+    double pushbackLater;
+    /**
+     * Negated not-refusal weight in the first {@link #COMPLIANCE_CHARS} before any refusal or
+     * pushback cue (an answer that starts by answering).
+     */
+    double complyOpening;
+    /** Negated not-refusal weight after the first refusal or pushback cue. */
+    double complyAfterRefusal;
+    /** Start of the first refusal or pushback cue, or -1. */
+    int firstRefusal;
+    /** Start of the first not-refusal cue, or -1. */
+    int firstComply;
 
-  Profile profile(String text) {
-    if (text.isEmpty()) {
-      return new Profile(BIAS, 0, 0, 0, 0, 0, 0, 0, -1, -1);
+    // Scan state: earliest start of each cue (-1 for none) and the cues seen, so that only those
+    // are visited and reset.
+    private final int[] first;
+    private final int[] seen;
+    private int seenCount;
+    private final PhraseMatcher.Visitor visitor;
+
+    private Cues(int phrases) {
+      first = new int[phrases];
+      java.util.Arrays.fill(first, -1);
+      seen = new int[phrases];
+      visitor = (p, start) -> {
+        if (first[p] < 0) {
+          first[p] = start;
+          seen[seenCount++] = p;
+        }
+      };
     }
+  }
+
+  private final ThreadLocal<Cues> cues = ThreadLocal.withInitial(() -> new Cues(size()));
+
+  private int size() {
+    return lexicon.size();
+  }
+
+  /** {@link Cues} of normalised text {@code text[0, length)}; allocates nothing. */
+  Cues cues(char[] text, int length) {
+    Cues c = cues.get();
+    if (length == 0) {
+      c.logit = BIAS;
+      c.refusalOpening = c.refusalMiddle = c.refusalLate = 0;
+      c.pushbackOpening = c.pushbackLater = c.complyOpening = c.complyAfterRefusal = 0;
+      c.firstRefusal = c.firstComply = -1;
+      return c;
+    }
+    int[] first = c.first;
+    c.seenCount = 0;
     // Earliest start of each cue: the first occurrence carries the most positional weight.
-    int[] first = new int[lexicon.size()];
-    java.util.Arrays.fill(first, -1);
-    lexicon.scan(
-        text,
-        SCAN_CHARS,
-        (p, start) -> {
-          if (first[p] < 0) {
-            first[p] = start;
-          }
-        });
+    lexicon.scan(text, length, SCAN_CHARS, c.visitor);
+    int[] seen = c.seen;
+    int n = c.seenCount;
+    // Sums are taken in phrase order, as over the whole lexicon, so they round the same way.
+    java.util.Arrays.sort(seen, 0, n);
     int firstRefusal = Integer.MAX_VALUE;
     int firstComply = Integer.MAX_VALUE;
-    for (int p = 0; p < first.length; p++) {
-      if (first[p] >= 0) {
-        if (lexicon.sectionOf(p) != notRefusal) {
-          firstRefusal = Math.min(firstRefusal, first[p]);
-        } else {
-          firstComply = Math.min(firstComply, first[p]);
-        }
+    for (int k = 0; k < n; k++) {
+      int p = seen[k];
+      if (lexicon.sectionOf(p) != notRefusal) {
+        firstRefusal = Math.min(firstRefusal, first[p]);
+      } else {
+        firstComply = Math.min(firstComply, first[p]);
       }
     }
     double ref = 0;
@@ -117,11 +153,10 @@ public final class LexiconRefusalScorer implements RefusalScorer {
     double pushLater = 0;
     double complyOpen = 0;
     double complyAfter = 0;
-    for (int p = 0; p < first.length; p++) {
+    for (int k = 0; k < n; k++) {
+      int p = seen[k];
       int at = first[p];
-      if (at < 0) {
-        continue;
-      }
+      first[p] = -1;
       int s = lexicon.sectionOf(p);
       double w = lexicon.weight(p);
       if (s == refusal) {
@@ -149,15 +184,21 @@ public final class LexiconRefusalScorer implements RefusalScorer {
         }
       }
     }
-    double logit =
+    c.logit =
         BIAS
             + Math.min(ref, REFUSAL_CAP)
             + Math.min(push, PUSHBACK_CAP)
             + Math.max(not, NOT_REFUSAL_CAP);
-    return new Profile(
-        logit, refOpen, refMid, refLate, pushOpen, pushLater, complyOpen, complyAfter,
-        firstRefusal == Integer.MAX_VALUE ? -1 : firstRefusal,
-        firstComply == Integer.MAX_VALUE ? -1 : firstComply);
+    c.refusalOpening = refOpen;
+    c.refusalMiddle = refMid;
+    c.refusalLate = refLate;
+    c.pushbackOpening = pushOpen;
+    c.pushbackLater = pushLater;
+    c.complyOpening = complyOpen;
+    c.complyAfterRefusal = complyAfter;
+    c.firstRefusal = firstRefusal == Integer.MAX_VALUE ? -1 : firstRefusal;
+    c.firstComply = firstComply == Integer.MAX_VALUE ? -1 : firstComply;
+    return c;
   }
 
   static double positionFactor(int start) {

@@ -47,62 +47,70 @@ public final class LinearRefusalScorer implements RefusalScorer {
 
   @Override
   public double score(String response) {
-    String text = RefusalText.normalize(response);
-    LexiconRefusalScorer.Profile p = lexicon.profile(text);
-    if (response != null && RefusalText.sameAsShared(response)) {
-      LastLexicon last = LAST.get();
-      last.response = response;
-      last.score = LexiconRefusalScorer.sigmoid(p.logit());
-    }
-    return LinearTextModel.sigmoid(model.logit(text, dense(p, text.length())));
+    // The shared normalisation is cached for the harm scorer; the refusal form reuses it when the
+    // extra steps change nothing and otherwise fills a per-thread buffer, so no strings are made.
+    NormalizedText shared = TextNormalizer.normalized(response);
+    NormalizedText text = RefusalText.normalized(response, shared);
+    LexiconRefusalScorer.Cues cues = lexicon.cues(text.chars, text.length);
+    Last last = LAST.get();
+    last.response = response;
+    last.lexicon = lexicon;
+    last.known = text == shared || java.util.Arrays.equals(
+        text.chars, 0, text.length, shared.chars, 0, shared.length);
+    last.score = LexiconRefusalScorer.sigmoid(cues.logit);
+    return LinearTextModel.sigmoid(model.logit(text.chars, text.length, dense(cues, text.length, last.dense)));
   }
 
   /**
    * The v1 lexicon's score of a response ({@link LexiconRefusalScorer#score}), which the harm v2
    * model takes as its refusal feature. Right after {@link #score} of the same String on the same
-   * thread it is reused (the lexicon scan is the larger part of scoring refusal), otherwise
-   * computed.
+   * thread it is reused when the refusal normalisation left the text as the shared one did (the
+   * lexicon scan is a large part of scoring refusal), otherwise computed.
    */
   public double lexiconScore(String response) {
-    LastLexicon last = LAST.get();
-    if (response != null && last.response == response) {
+    Last last = LAST.get();
+    if (response != null && last.response == response && last.lexicon == lexicon && last.known) {
       return last.score;
     }
     return lexicon.score(response);
   }
 
-  /** The last response scored on this thread whose lexicon score equals v1's, and that score. */
-  private static final ThreadLocal<LastLexicon> LAST = ThreadLocal.withInitial(LastLexicon::new);
+  /** The last response scored on this thread, its lexicon score, and the dense scratch vector. */
+  private static final ThreadLocal<Last> LAST = ThreadLocal.withInitial(Last::new);
 
-  private static final class LastLexicon {
+  private static final class Last {
     String response;
+    LexiconRefusalScorer lexicon;
+    /** Whether {@link #score} is the lexicon score of the shared normalisation too. */
+    boolean known;
     double score;
+    final double[] dense = new double[DENSE.length];
   }
 
   /** Dense feature values of normalised text; shared with training. */
   static double[] dense(LexiconRefusalScorer lexicon, String text) {
-    return dense(lexicon.profile(text), text.length());
+    NormalizedText t = NormalizedText.of(text);
+    return dense(lexicon.cues(t.chars, t.length), t.length, new double[DENSE.length]);
   }
 
-  private static double[] dense(LexiconRefusalScorer.Profile p, int length) {
-    double refusalOpening = Math.min(p.refusalOpening(), 6) / 6;
-    double complyOpening = Math.min(p.complyOpening(), 5) / 5;
+  private static double[] dense(LexiconRefusalScorer.Cues p, int length, double[] out) {
+    double refusalOpening = Math.min(p.refusalOpening, 6) / 6;
+    double complyOpening = Math.min(p.complyOpening, 5) / 5;
     double logLength = Math.log1p(Math.min(length, 4000)) / LOG_LENGTH_SCALE;
-    boolean refusedEarly = p.firstRefusal() >= 0 && p.firstRefusal() < LexiconRefusalScorer.OPENING_CHARS;
-    double laterRefusal = Math.min(p.refusalMiddle() + p.refusalLate() + p.pushbackLater(), 6) / 6;
-    return new double[] {
-      Math.max(-2, Math.min(2, p.logit() / 5)),
-      refusalOpening,
-      Math.min(p.refusalMiddle(), 6) / 6,
-      Math.min(p.refusalLate(), 6) / 6,
-      Math.min(p.pushbackOpening(), 4) / 4,
-      Math.min(p.pushbackLater(), 4) / 4,
-      complyOpening,
-      refusedEarly ? Math.min(p.complyAfterRefusal(), 5) / 5 : 0,
-      complyOpening > 0 ? laterRefusal : 0,
-      logLength,
-      refusalOpening * (1 - logLength),
-    };
+    boolean refusedEarly = p.firstRefusal >= 0 && p.firstRefusal < LexiconRefusalScorer.OPENING_CHARS;
+    double laterRefusal = Math.min(p.refusalMiddle + p.refusalLate + p.pushbackLater, 6) / 6;
+    out[0] = Math.max(-2, Math.min(2, p.logit / 5));
+    out[1] = refusalOpening;
+    out[2] = Math.min(p.refusalMiddle, 6) / 6;
+    out[3] = Math.min(p.refusalLate, 6) / 6;
+    out[4] = Math.min(p.pushbackOpening, 4) / 4;
+    out[5] = Math.min(p.pushbackLater, 4) / 4;
+    out[6] = complyOpening;
+    out[7] = refusedEarly ? Math.min(p.complyAfterRefusal, 5) / 5 : 0;
+    out[8] = complyOpening > 0 ? laterRefusal : 0;
+    out[9] = logLength;
+    out[10] = refusalOpening * (1 - logLength);
+    return out;
   }
 
   private static final class Holder {

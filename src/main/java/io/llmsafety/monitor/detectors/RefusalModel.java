@@ -113,12 +113,14 @@ public final class RefusalModel {
 
   /** Log-odds for normalised text and dense feature values in {@link #denseNames} order. */
   public double logit(String normalized, double[] dense) {
-    DotSink dot = new DotSink(openingWeights);
-    opening.extract(normalized, dot);
-    double z = bias + dot.total * openingScale;
-    dot = new DotSink(bodyWeights);
-    body.extract(normalized, dot);
-    z += dot.total * bodyScale;
+    NormalizedText text = NormalizedText.of(normalized);
+    return logit(text.chars, text.length, dense);
+  }
+
+  /** Same as {@link #logit(String, double[])} for normalised text {@code text[0, length)}. */
+  double logit(char[] text, int length, double[] dense) {
+    double z = bias + opening.weightedSum(text, length, openingWeights) * openingScale;
+    z += body.weightedSum(text, length, bodyWeights) * bodyScale;
     for (int k = 0; k < denseWeights.length; k++) {
       z += denseWeights[k] * dense[k];
     }
@@ -135,29 +137,6 @@ public final class RefusalModel {
       n += s != 0 ? 1 : 0;
     }
     return n;
-  }
-
-  private static final class DotSink implements HashedTextFeatures.Sink {
-    private final short[] w;
-    private long group;
-    private double total;
-
-    DotSink(short[] w) {
-      this.w = w;
-    }
-
-    @Override
-    public void add(int bucket, float sign) {
-      group += sign > 0 ? w[bucket] : -w[bucket];
-    }
-
-    @Override
-    public void endGroup(int count) {
-      if (count > 0) {
-        total += group / Math.sqrt(count);
-      }
-      group = 0;
-    }
   }
 
   public byte[] toBytes() {

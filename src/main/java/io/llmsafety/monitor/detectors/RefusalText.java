@@ -16,7 +16,7 @@ package io.llmsafety.monitor.detectors;
  *       bullets at line starts are dropped.
  * </ul>
  *
- * Plain ASCII text without brackets takes a fast path equal to {@link TextNormalizer}.
+ * Plain ASCII text without brackets or bullets takes a fast path equal to {@link TextNormalizer}.
  */
 final class RefusalText {
 
@@ -33,10 +33,29 @@ final class RefusalText {
     return TextNormalizer.normalize(prePass(text));
   }
 
-  /** Whether {@link #normalize} equals {@link TextNormalizer#normalize} for this text. */
-  static boolean sameAsShared(String text) {
-    return text == null || !needsPrePass(text);
+  /**
+   * {@link #normalize} of {@code text} without creating strings: {@code shared} (the {@link
+   * TextNormalizer} form of the same text) itself when the extra steps change nothing, otherwise
+   * this thread's buffer, valid until the next call on this thread.
+   */
+  static NormalizedText normalized(String text, NormalizedText shared) {
+    if (text == null || text.isEmpty() || !needsPrePass(text)) {
+      return shared;
+    }
+    Buffers b = BUFFERS.get();
+    prePass(text, b.raw);
+    TextNormalizer.normalizeInto(b.raw.chars, b.raw.length, b.text);
+    b.raw.trim();
+    return b.text;
   }
+
+  /** Per-thread buffers: the pre-pass output and its normalised form. */
+  private static final class Buffers {
+    final Chars raw = new Chars(1024);
+    final NormalizedText text = new NormalizedText(1024);
+  }
+
+  private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
   private static boolean needsPrePass(String s) {
     for (int i = 0; i < s.length(); i++) {
@@ -54,7 +73,13 @@ final class RefusalText {
 
   /** Folds confusables, drops invisible characters, unwraps links and bullets; keeps case. */
   static String prePass(String s) {
-    StringBuilder out = new StringBuilder(s.length());
+    Chars out = new Chars(s.length());
+    prePass(s, out);
+    return new String(out.chars, 0, out.length);
+  }
+
+  private static void prePass(String s, Chars out) {
+    out.length = 0;
     boolean lineStart = true;
     int n = s.length();
     for (int i = 0; i < n; i++) {
@@ -90,10 +115,9 @@ final class RefusalText {
       appendFolded(out, s, i, end);
       i = end - 1;
     }
-    return out.toString();
   }
 
-  private static void appendFolded(StringBuilder out, String s, int from, int to) {
+  private static void appendFolded(Chars out, String s, int from, int to) {
     for (int i = from; i < to; i++) {
       char c = s.charAt(i);
       if (c < 0x80) {
@@ -108,15 +132,39 @@ final class RefusalText {
           if (Character.getType(cp) == Character.FORMAT || (cp >= 0xE0100 && cp <= 0xE01EF)) {
             continue;
           }
-          out.appendCodePoint(cp);
+          out.append(Character.highSurrogate(cp));
+          out.append(Character.lowSurrogate(cp));
           continue;
         }
       }
       if (Character.getType(c) == Character.FORMAT || (c >= '\uFE00' && c <= '\uFE0F') || c == '\u034F') {
         continue; // invisible: bidi marks, joiners, variation selectors, combining grapheme joiner
       }
-      char folded = fold(c);
-      out.append(folded);
+      out.append(fold(c));
+    }
+  }
+
+  /** A growable char buffer: a StringBuilder that hands out its array. */
+  private static final class Chars {
+    char[] chars;
+    int length;
+
+    Chars(int capacity) {
+      chars = new char[Math.max(capacity, 16)];
+    }
+
+    void append(char c) {
+      if (length == chars.length) {
+        chars = java.util.Arrays.copyOf(chars, length * 2);
+      }
+      chars[length++] = c;
+    }
+
+    /** Drops a buffer grown for one huge text, so that it is not kept per thread. */
+    void trim() {
+      if (chars.length > 1 << 16) {
+        chars = new char[1024];
+      }
     }
   }
 

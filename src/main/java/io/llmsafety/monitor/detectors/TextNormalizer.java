@@ -87,6 +87,27 @@ final class TextNormalizer {
       out = into.reset(text, n);
       nfkc.getChars(0, n, out, 0);
     }
+    mapInPlace(out, n, into);
+  }
+
+  /**
+   * Normalises {@code text[0, n)} into {@code into}, a buffer of the caller's outside the cache:
+   * the same result as {@link #normalize} of that text as a string.
+   */
+  static void normalizeInto(char[] text, int n, NormalizedText into) {
+    char[] out = into.reset(null, n);
+    System.arraycopy(text, 0, out, 0, n);
+    if (!isPlainAscii(out, n)) {
+      String nfkc = Normalizer.normalize(java.nio.CharBuffer.wrap(text, 0, n), Normalizer.Form.NFKC);
+      n = nfkc.length();
+      out = into.reset(null, n);
+      nfkc.getChars(0, n, out, 0);
+    }
+    mapInPlace(out, n, into);
+  }
+
+  /** Maps {@code out[0, n)} in place; the output is never longer than the input. */
+  private static void mapInPlace(char[] out, int n, NormalizedText into) {
     int len = 0;
     boolean pendingSpace = false;
     for (int i = 0; i < n; i++) {

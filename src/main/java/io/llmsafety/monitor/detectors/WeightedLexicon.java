@@ -120,4 +120,8 @@ final class WeightedLexicon {
   void scan(NormalizedText text, int limit, PhraseMatcher.Visitor visitor) {
     matcher.scan(text.chars, text.length, limit, visitor);
   }
+
+  void scan(char[] text, int length, int limit, PhraseMatcher.Visitor visitor) {
+    matcher.scan(text, length, limit, visitor);
+  }
 }

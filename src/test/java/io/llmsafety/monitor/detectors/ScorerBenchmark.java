@@ -41,6 +41,7 @@ public class ScorerBenchmark {
   public int responseBytes;
 
   private final ScorerSet builtin = ScorerSet.builtin();
+  private final LexiconRefusalScorer refusalV1 = LexiconRefusalScorer.builtin();
   private String[] prompts;
   private String[] responses;
   private int next;
@@ -90,9 +91,16 @@ public class ScorerBenchmark {
     return i;
   }
 
+  /** Refusal v2, the pipeline's refusal scorer. */
   @Benchmark
   public double refusal() {
     return builtin.refusal().score(responses[advance()]);
+  }
+
+  /** The v1 refusal lexicon on its own (the fallback {@link ScorerSet#v1}). */
+  @Benchmark
+  public double refusalV1() {
+    return refusalV1.score(responses[advance()]);
   }
 
   @Benchmark
@@ -100,7 +108,10 @@ public class ScorerBenchmark {
     return builtin.promptRisk().score(prompts[advance()]);
   }
 
-  /** Harm on its own, given the refusal score (as the pipeline calls it). */
+  /**
+   * Harm on its own, given the refusal score (as the pipeline calls it). Without refusal v2 just
+   * before it, it computes the v1 lexicon score that it takes as a feature itself.
+   */
   @Benchmark
   public double harm() {
     int i = advance();
@@ -121,7 +132,8 @@ public class ScorerBenchmark {
   /**
    * Before/after cross-check on a loaded machine: thread CPU time and bytes allocated per event of
    * the production scorers and of the frozen pre-optimisation copies in {@code
-   * detectors.reference}, interleaved in short slices in one JVM so both see the same load
+   * detectors.reference} (refusal v2 as merged, before its hot-path work; the others before
+   * theirs), interleaved in short slices in one JVM so both see the same load
    * (other processes inflate wall time, and contention inflates even CPU time, but equally for
    * both). Prints the median slice after warm-up. Run with {@code java -Dshared.data.dir=... -cp
    * ... io.llmsafety.monitor.detectors.ScorerBenchmark [bytes...]}.
@@ -132,7 +144,8 @@ public class ScorerBenchmark {
     long self = Thread.currentThread().getId();
     int[] lengths = args.length == 0 ? new int[] {256, 1024, 4096}
         : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
-    var refRefusal = io.llmsafety.monitor.detectors.reference.LexiconRefusalScorer.builtin();
+    var refRefusal = io.llmsafety.monitor.detectors.reference.LinearRefusalScorer.builtin();
+    var refRefusalV1 = io.llmsafety.monitor.detectors.reference.LexiconRefusalScorer.builtin();
     var refRisk = io.llmsafety.monitor.detectors.reference.LinearPromptRiskScorer.builtin();
     var refHarm = io.llmsafety.monitor.detectors.reference.LinearHarmScorer.builtin();
     double[] sink = new double[1];
@@ -143,19 +156,21 @@ public class ScorerBenchmark {
       java.util.Map<String, java.util.function.DoubleSupplier> ops = new java.util.LinkedHashMap<>();
       ops.put("refusal", b::refusal);
       ops.put("promptRisk", b::promptRisk);
+      ops.put("refusalV1", b::refusalV1);
       ops.put("harm", b::harm);
       ops.put("allThree", b::allThree);
       ops.put("refusal (before)", () -> refRefusal.score(b.responses[b.advance()]));
+      ops.put("refusalV1 (before)", () -> refRefusalV1.score(b.responses[b.advance()]));
       ops.put("promptRisk (before)", () -> refRisk.score(b.prompts[b.advance()]));
       ops.put("harm (before)", () -> {
         int i = b.advance();
-        return refHarm.score(b.prompts[i], b.responses[i], 0.1);
+        return refHarm.score(b.prompts[i], b.responses[i], refRefusalV1.score(b.responses[i]));
       });
       ops.put("allThree (before)", () -> {
         int i = b.advance();
         double risk = refRisk.score(b.prompts[i]);
         double refusal = refRefusal.score(b.responses[i]);
-        return risk + refusal + refHarm.score(b.prompts[i], b.responses[i], refusal);
+        return risk + refusal + refHarm.score(b.prompts[i], b.responses[i], refRefusalV1.score(b.responses[i]));
       });
       int warmup = 20;
       int rounds = 60;

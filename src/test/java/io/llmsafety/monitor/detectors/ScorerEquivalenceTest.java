@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * The production scorers give bit-identical scores to the frozen pre-optimisation copies in
  * {@code detectors.reference} on every real prompt and response in the shared data (about 8,000
  * pairs) plus generated edge cases (non-ASCII, zero-width and control characters, texts cut at
- * and around the scan limits). The shipped models were trained on the reference features, so
+ * and around the scan limits; for refusal v2 also invisible format characters, homoglyphs,
+ * markdown links and bullets). The shipped models were trained on the reference features, so
  * any difference here would silently change what the models see.
  */
 class ScorerEquivalenceTest {
@@ -34,6 +35,8 @@ class ScorerEquivalenceTest {
       io.llmsafety.monitor.detectors.reference.LinearPromptRiskScorer.builtin();
   private static final io.llmsafety.monitor.detectors.reference.LinearHarmScorer REF_HARM =
       io.llmsafety.monitor.detectors.reference.LinearHarmScorer.builtin();
+  private static final io.llmsafety.monitor.detectors.reference.LinearRefusalScorer REF_REFUSAL_V2 =
+      io.llmsafety.monitor.detectors.reference.LinearRefusalScorer.builtin();
 
   @BeforeAll
   static void loadRealAndEdgeCaseTexts() {
@@ -71,6 +74,27 @@ class ScorerEquivalenceTest {
       String[] base = PAIRS.get(random.nextInt(real));
       PAIRS.add(new String[] {sprinkle(random, base[0], special), sprinkle(random, base[1], special)});
     }
+    // What refusal v2's own normalisation handles: invisible characters, homoglyphs, markdown
+    // links and bullets, alone and sprinkled into real responses.
+    String refusalSpecial = "[](\u200E\u200F\u2066\u2069\u2062\uFE0F\u034F\u0430\u0435\u043E\u0441"
+        + "\u0456\u0406\u03BF\u0391\u0131\u0261\u01C3\u2022\uDB40\uDC41\uDB40\uDD00\uD835\uDC00";
+    String[] refusals = {
+      "I c\u200Eannot help with that.", "\u0406 \u0441\u0430nn\u043Et help with that.",
+      "- I can't\n- do that", "+ sure\n  - here [the guide](http://x.y/z) is", "\u2022 No.\n\u2022 Never.",
+      "**I cannot** [help](http://a) you", "[broken link](no close", "a [b] (c) [d](e\n)f",
+      "I\uDB40\uDC20 cannot\uFE0F", "\uD835\uDC08 cannot", "\uDB40", "-", "- ", "[", "[](",
+      "Sure! Here are:\n\n1. \u201CFirst\u201D \u2014 step\n- second\n+ third", "\uFF29 \uFF43\uFF41\uFF4E\uFF4E\uFF4F\uFF54",
+    };
+    for (String r : refusals) {
+      PAIRS.add(new String[] {r, r});
+    }
+    for (int i = 0; i < 300; i++) {
+      String[] base = PAIRS.get(random.nextInt(real));
+      PAIRS.add(new String[] {base[0], sprinkle(random, base[1], refusalSpecial + special)});
+    }
+    for (int i = 0; i < 200; i++) {
+      PAIRS.add(new String[] {randomText(random, refusalSpecial, 300), randomText(random, refusalSpecial + "- \n", 3_000)});
+    }
     PAIRS.add(new String[] {"", ""});
     PAIRS.add(new String[] {" ", "\n\n"});
     PAIRS.add(new String[] {"**", "__ ** ##"});
@@ -89,6 +113,9 @@ class ScorerEquivalenceTest {
       for (String text : pair) {
         assertThat(TextNormalizer.normalize(text))
             .isEqualTo(io.llmsafety.monitor.detectors.reference.TextNormalizer.normalize(text));
+        String refusalText = io.llmsafety.monitor.detectors.reference.RefusalText.normalize(text);
+        assertThat(RefusalText.normalize(text)).isEqualTo(refusalText);
+        assertThat(RefusalText.normalized(text, TextNormalizer.normalized(text)).toString()).isEqualTo(refusalText);
       }
     }
     assertThat(TextNormalizer.normalize(null)).isEmpty();
@@ -100,6 +127,7 @@ class ScorerEquivalenceTest {
     LexiconRefusalScorer v1Refusal = LexiconRefusalScorer.builtin();
     LinearHarmScorer harm = LinearHarmScorer.builtin();
     LinearPromptRiskScorer risk = LinearPromptRiskScorer.builtin();
+    LinearRefusalScorer v2Refusal = LinearRefusalScorer.builtin();
     for (String[] pair : PAIRS) {
       String prompt = pair[0];
       String response = pair[1];
@@ -110,6 +138,9 @@ class ScorerEquivalenceTest {
       assertSame(risk.score(response), REF_RISK.score(response), "prompt risk", response);
       assertSame(v1Risk.score(prompt), REF_LEXICON.score(prompt), "lexicon prompt risk", prompt);
       assertSame(harm.score(prompt, response, refusal), REF_HARM.score(prompt, response, refusal), "harm", response);
+      assertSame(v2Refusal.score(response), REF_REFUSAL_V2.score(response), "refusal v2", response);
+      assertSame(v2Refusal.lexiconScore(response), refusal, "refusal v2 lexicon score", response);
+      assertSame(v2Refusal.lexiconScore(new String(response)), refusal, "refusal v2 lexicon score (copy)", response);
       // Equal but distinct strings must not be mistaken for each other, nor swapped roles.
       assertSame(
           harm.score(new String(response), new String(prompt), 0.25),
@@ -147,6 +178,33 @@ class ScorerEquivalenceTest {
   }
 
   @Test
+  void builtinPipelineWithRefusalV2GivesIdenticalScoresOnTwoThreadsAtOnce() throws Exception {
+    List<Future<Integer>> runs = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      int offset = t * PAIRS.size() / 2;
+      runs.add(pool.submit(() -> {
+        ScorerSet builtin = ScorerSet.builtin();
+        int checked = 0;
+        for (int k = 0; k < PAIRS.size(); k++) {
+          String[] pair = PAIRS.get((k + offset) % PAIRS.size());
+          double risk = builtin.promptRisk().score(pair[0]);
+          double refusal = builtin.refusal().score(pair[1]);
+          double harm = builtin.harm().score(pair[0], pair[1], refusal);
+          assertSame(risk, REF_RISK.score(pair[0]), "prompt risk", pair[0]);
+          assertSame(refusal, REF_REFUSAL_V2.score(pair[1]), "refusal v2", pair[1]);
+          // Harm v2 takes the v1 lexicon score as its refusal feature.
+          assertSame(harm, REF_HARM.score(pair[0], pair[1], REF_REFUSAL.score(pair[1])), "harm", pair[1]);
+          checked++;
+        }
+        return checked;
+      }));
+    }
+    for (Future<Integer> run : runs) {
+      assertThat(run.get()).isEqualTo(PAIRS.size());
+    }
+  }
+
+  @Test
   void hashedFeaturesAndDenseFeaturesUsedForTrainingAreUnchanged() {
     HashedTextFeatures f = new HashedTextFeatures(18, true, 3, 5, 1000);
     io.llmsafety.monitor.detectors.reference.HashedTextFeatures g =
@@ -172,6 +230,11 @@ class ScorerEquivalenceTest {
       assertThat(LinearHarmScorer.dense(LexiconPromptRiskScorer.builtin(), prompt, text, 0.3))
           .containsExactly(io.llmsafety.monitor.detectors.reference.LinearHarmScorer.dense(
               REF_LEXICON, prompt, text, 0.3));
+      String refusalText = RefusalText.normalize(PAIRS.get(k)[1]);
+      assertThat(refusalText)
+          .isEqualTo(io.llmsafety.monitor.detectors.reference.RefusalText.normalize(PAIRS.get(k)[1]));
+      assertThat(LinearRefusalScorer.dense(LexiconRefusalScorer.builtin(), refusalText))
+          .containsExactly(io.llmsafety.monitor.detectors.reference.LinearRefusalScorer.dense(refusalText));
       assertThat(LinearPromptRiskScorer.dense(LexiconPromptRiskScorer.builtin(), prompt))
           .containsExactly(io.llmsafety.monitor.detectors.reference.LinearPromptRiskScorer.dense(
               REF_LEXICON, prompt));
