@@ -20,6 +20,9 @@ DS = {"type": "prometheus", "uid": "${datasource}"}
 JOB = 'job="$job"'
 VAR = 'job="$job", model_variant=~"$model_variant"'
 FLINK = 'job_name=~"$flink_job"'
+# The remote judge's classifier label values (its protocols); the others are the built-in scorers.
+JUDGE = 'classifier=~"llama_guard|openai_moderation"'
+BUILTIN = 'classifier!~"llama_guard|openai_moderation"'
 
 
 def ratio_by(num, den, by="model_variant"):
@@ -81,10 +84,12 @@ def stat(title, desc, unit, targets, thresholds=None, decimals=None):
                         "orientation": "auto"}}
 
 
-def timeseries(title, desc, unit, targets, stack=False, bars=False, overrides=None, min_=None, max_=None):
+def timeseries(title, desc, unit, targets, stack=False, bars=False, overrides=None, min_=None, max_=None, log=False):
     custom = {"drawStyle": "bars" if bars else "line", "lineWidth": 1, "fillOpacity": 10 if not bars else 80,
               "showPoints": "never", "spanNulls": False,
               "stacking": {"mode": "normal" if stack else "none", "group": "A"}}
+    if log:
+        custom["scaleDistribution"] = {"type": "log", "log": 10}
     defaults = {"unit": unit, "custom": custom}
     if min_ is not None:
         defaults["min"] = min_
@@ -226,6 +231,15 @@ def overview():
                 [target(f"topk(10, max by (model_variant) (abs(delta(llm_safety_harmful_rate{{{VAR}}}[1h]))))",
                         instant=True, fmt="table")],
                 [{"id": "organize", "options": {"excludeByName": {"Time": True}}}]), 12, 8)
+    L.add(timeseries("Pending alerts by kind", "Variants whose statistic is over its threshold but waits out "
+                     "alerts.pending_for before firing, per alert kind. Pending alerts do not page. Empty while "
+                     "pending_for is 0s.", "none",
+                     [target(f"sum by (kind) (llm_safety_alert_pending{{{VAR}}})", "{{kind}}")], min_=0), 12, 8)
+    L.add(timeseries("Re-notifications", "Still-firing alerts sent again after alerts.renotify_interval (same "
+                     "alert_id, renotify true), per kind and severity: long-running episodes nobody has resolved.",
+                     "none",
+                     [target(f"sum by (kind, severity) (increase(llm_safety_alert_renotifications_total{{{VAR}}}[$__rate_interval]))",
+                             "{{kind}} ({{severity}})")], bars=True), 12, 8)
     return dashboard("llm-safety-overview", "LLM safety / Overview",
                      "All monitored model variants at a glance: refusals on risky prompts, harmful answers, active alerts.",
                      L, [datasource_var(), job_var(), variant_var()])
@@ -366,16 +380,40 @@ def pipeline():
                              "{{kind}} {{status}}")], bars=True), 12, 8)
 
     L.row("Scoring")
-    L.add(timeseries("Classifier latency", "Scoring latency per classifier: p50 and p99 from the latency histogram.", "s",
+    L.add(timeseries("Classifier latency", "Scoring latency per classifier: p50 and p99 from the latency histogram. "
+                     "Log scale: the built-in scorers take microseconds, the remote judge (llama_guard, "
+                     "openai_moderation) milliseconds to seconds, retries and cache hits included.", "s",
                      [target(f"histogram_quantile(0.5, sum by (le, classifier) (rate(llm_safety_classifier_latency_seconds_bucket{{{JOB}}}[$__rate_interval])))",
                              "p50 {{classifier}}"),
                       target(f"histogram_quantile(0.99, sum by (le, classifier) (rate(llm_safety_classifier_latency_seconds_bucket{{{JOB}}}[$__rate_interval])))",
-                             "p99 {{classifier}}", ref="B")]), 12, 8)
-    L.add(timeseries("Classifier errors", "Share of scoring requests that failed, per classifier "
-                     "(LlmSafetyClassifierErrors). Failed requests score neutrally.", "percentunit",
-                     [target(ratio_by(f'llm_safety_classifier_requests_total{{{JOB}, outcome="error"}}',
-                                      f"llm_safety_classifier_requests_total{{{JOB}}}", "classifier"), "{{classifier}}")],
+                             "p99 {{classifier}}", ref="B")], log=True), 12, 8)
+    L.add(timeseries("Built-in classifier errors", "Share of scoring requests that failed, per built-in scorer "
+                     "(LlmSafetyClassifierErrors). Failed requests score neutrally. The remote judge's failures "
+                     "are in the Remote judge row.", "percentunit",
+                     [target(ratio_by(f'llm_safety_classifier_requests_total{{{JOB}, {BUILTIN}, outcome="error"}}',
+                                      f"llm_safety_classifier_requests_total{{{JOB}, {BUILTIN}}}", "classifier"), "{{classifier}}")],
                      min_=0), 12, 8)
+
+    L.row("Remote judge (scoring.judge; empty while it is off)")
+    L.add(timeseries("Judge outcomes", "Events sent to the remote judge per second, by outcome: ok and cache_hit "
+                     "carry the judge's verdict; timeout, rate_limited, server_error, bad_response, circuit_open and "
+                     "error keep the event's built-in harm score.", "ops",
+                     [target(f"sum by (classifier, outcome) (rate(llm_safety_classifier_requests_total{{{JOB}, {JUDGE}}}[$__rate_interval]))",
+                             "{{classifier}} {{outcome}}")], stack=True), 8, 8)
+    L.add(timeseries("Judge fallback share", "Share of judged events that got no verdict and kept their built-in "
+                     "harm score (LlmSafetyJudgeFallback over 10%), and the share answered by the open circuit "
+                     "breaker (LlmSafetyJudgeCircuitOpen over 50%).", "percentunit",
+                     [target(ratio_by(f'llm_safety_classifier_requests_total{{{JOB}, {JUDGE}, outcome!~"ok|cache_hit"}}',
+                                      f"llm_safety_classifier_requests_total{{{JOB}, {JUDGE}}}", "classifier"),
+                             "{{classifier}} fallback"),
+                      target(ratio_by(f'llm_safety_classifier_requests_total{{{JOB}, {JUDGE}, outcome="circuit_open"}}',
+                                      f"llm_safety_classifier_requests_total{{{JOB}, {JUDGE}}}", "classifier"),
+                             "{{classifier}} circuit open", ref="B")],
+                     min_=0, max_=1), 8, 8)
+    L.add(timeseries("Judge retries by reason", "Judge HTTP attempts retried per second, by the failed attempt's "
+                     "outcome. Retries that end in a verdict cost latency, not accuracy.", "ops",
+                     [target(f"sum by (classifier, reason) (rate(llm_safety_classifier_retries_total{{{JOB}}}[$__rate_interval]))",
+                             "{{classifier}} {{reason}}")], stack=True), 8, 8)
 
     L.row("Flink (from Flink's Prometheus reporter)")
     L.add(timeseries("Kafka consumer lag", "Records pending in the input topic per Flink job (pendingRecords, the "

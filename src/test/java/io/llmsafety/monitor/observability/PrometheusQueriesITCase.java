@@ -8,6 +8,8 @@ import io.llmsafety.monitor.jobs.ItJobSpec;
 import io.llmsafety.monitor.jobs.JobRunner;
 import io.llmsafety.monitor.jobs.KafkaTestClients;
 import io.llmsafety.monitor.jobs.config.JobSpec;
+import io.llmsafety.monitor.judge.JudgeTestServer;
+import io.llmsafety.monitor.judge.JudgeTestServer.Reply;
 import io.llmsafety.monitor.metrics.MetricsServer;
 import io.llmsafety.monitor.observability.Observability.Query;
 import io.llmsafety.monitor.sim.EmbeddedKafka;
@@ -25,9 +27,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,7 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Every dashboard query and every rule expression against a real Prometheus that scrapes the
  * running job: the Kafka job on a MiniCluster (with Flink's own Prometheus reporter enabled, so the
  * pipeline-health panels see real {@code flink_*} series), simulated traffic with a degrading
- * variant, malformed and late records. Names that exist only in a dashboard fail here.
+ * variant, malformed and late records. Names that exist only in a dashboard fail here. The optional
+ * features the dashboards and rules cover are on: the remote judge (against a real HTTP server that
+ * answers every request and fails some first attempts, so retries happen), {@code pending_for} and a
+ * short {@code renotify_interval}.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class PrometheusQueriesITCase {
@@ -61,6 +68,7 @@ class PrometheusQueriesITCase {
   static Path tmp;
 
   static EmbeddedKafka kafka;
+  static JudgeTestServer judge;
   static JobSpec spec;
   static JobClient job;
   static Process prometheus;
@@ -81,7 +89,9 @@ class PrometheusQueriesITCase {
   static void startJobAndPrometheus() throws Exception {
     Path prometheusBinary = Binaries.require("prometheus");
     kafka = EmbeddedKafka.start();
-    spec = JobSpec.parse(ItJobSpec.yaml("llm-safety-monitor-it", kafka.bootstrapServers(), "llm-safety-monitor-it", 0), "prom-it.yaml");
+    judge = startJudge();
+    spec = JobSpec.parse(ItJobSpec.yaml("llm-safety-monitor-it", kafka.bootstrapServers(), "llm-safety-monitor-it", 0)
+        + optionalFeatures(judge.url()), "prom-it.yaml");
     kafka.createJobTopics(spec.kafka().topics(), 2);
 
     JobRunner.configureMetrics(spec);
@@ -105,10 +115,14 @@ class PrometheusQueriesITCase {
     awaitQuery("sum(llm_safety_alert_active{model_variant=~\"" + VARIANTS + "\"})", r -> value(r) >= 1, Duration.ofSeconds(30));
     // rate() needs two scrapes of a counter before the panels over it return data: wait for the
     // newest counters (late events, alert transitions) to have them.
-    for (String counter : List.of("llm_safety_late_events_total", "llm_safety_alerts_total")) {
+    for (String counter : List.of("llm_safety_late_events_total", "llm_safety_alerts_total",
+        "llm_safety_alert_renotifications_total")) {
       awaitQuery("min(count_over_time(" + counter + "{model_variant=~\"" + VARIANTS + "\"}[1m]))", r -> value(r) >= 2,
           Duration.ofSeconds(10));
     }
+    // The judge's retry counter appears with its first retry; it has no variant label.
+    awaitQuery("min(count_over_time(llm_safety_classifier_retries_total{classifier=\"openai_moderation\"}[1m]))",
+        r -> value(r) >= 2, Duration.ofSeconds(10));
     awaitQuery("flink_jobmanager_job_numberOfCompletedCheckpoints{job_name=\"llm_safety_monitor_it\"}", r -> value(r) >= 1, Duration.ofSeconds(30));
   }
 
@@ -127,6 +141,39 @@ class PrometheusQueriesITCase {
     if (kafka != null) {
       kafka.close();
     }
+    if (judge != null) {
+      judge.close();
+    }
+  }
+
+  /**
+   * A moderation endpoint that scores every response as harmless and answers every 20th request
+   * with 503 first. Under policy max the judge never lowers a score, so the detectors see the same
+   * harm as without it and the degrading variant still alerts.
+   */
+  static JudgeTestServer startJudge() throws IOException {
+    AtomicInteger requests = new AtomicInteger();
+    return new JudgeTestServer(request -> requests.incrementAndGet() % 20 == 0
+        ? Reply.status(503)
+        : Reply.ok(JudgeTestServer.moderation(false, Map.of("violence", 0.01))));
+  }
+
+  /** Appended to the shared IT spec (which sets neither section). */
+  static String optionalFeatures(String judgeUrl) {
+    return """
+        scoring:
+          judge:
+            enabled: true
+            protocol: openai_moderation
+            url: %s
+            timeout: 5s
+            backoff: 10ms
+            max_backoff: 50ms
+            policy: max
+        alerts:
+          pending_for: 5s
+          renotify_interval: 30s
+        """.formatted(judgeUrl);
   }
 
   @Test
