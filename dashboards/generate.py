@@ -450,7 +450,7 @@ def pipeline():
                           multi=True, include_all=True, all_value=".*")
     return dashboard("llm-safety-pipeline", "LLM safety / Pipeline health",
                      "Is the monitor itself keeping up: records in and out, dead letters, late events, scoring latency "
-                     "and errors, and Flink's own metrics (Kafka lag, checkpoints, restarts, back-pressure).",
+                     "and errors, the remote judge's outcomes and fallbacks, and Flink's own metrics (Kafka lag, checkpoints, restarts, back-pressure).",
                      L, [datasource_var(), job_var(), flink_job])
 
 

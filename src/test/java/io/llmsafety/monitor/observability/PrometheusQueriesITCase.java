@@ -172,7 +172,7 @@ class PrometheusQueriesITCase {
             policy: max
         alerts:
           pending_for: 5s
-          renotify_interval: 30s
+          renotify_interval: 1m
         """.formatted(judgeUrl);
   }
 
