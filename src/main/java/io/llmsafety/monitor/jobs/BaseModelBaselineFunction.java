@@ -136,7 +136,7 @@ public final class BaseModelBaselineFunction extends KeyedCoProcessFunction<Stri
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ControlCommand> out) throws Exception {
     long watermark = ctx.timerService().currentWatermark();
     String key = ctx.getCurrentKey();
-    List<ScoredEvent> ready = drainUpTo(watermark);
+    List<ScoredEvent> ready = EventTimeBuffer.drainUpTo(buffer, watermark);
     if (!ready.isEmpty()) {
       long[] c = counters();
       boolean riskyWasDone = c[RISKY_DONE_AT] != NOT_DONE;
@@ -241,19 +241,5 @@ public final class BaseModelBaselineFunction extends KeyedCoProcessFunction<Stri
         it.remove();
       }
     }
-  }
-
-  private List<ScoredEvent> drainUpTo(long watermark) throws Exception {
-    List<ScoredEvent> ready = new ArrayList<>();
-    Iterator<Map.Entry<Long, List<ScoredEvent>>> it = buffer.iterator();
-    while (it.hasNext()) {
-      Map.Entry<Long, List<ScoredEvent>> entry = it.next();
-      if (entry.getKey() <= watermark) {
-        ready.addAll(entry.getValue());
-        it.remove();
-      }
-    }
-    ready.sort(Comparator.comparingLong(ScoredEvent::timestamp).thenComparing(ScoredEvent::eventId));
-    return ready;
   }
 }

@@ -90,6 +90,11 @@ public final class JudgeFunction extends RichAsyncFunction<ScoredEvent, ScoredEv
       // JudgeClient never fails its future; the guard keeps an event from being lost if it did.
       JudgeResult r = result != null ? result : JudgeResult.failed(JudgeOutcome.ERROR, 0);
       metrics.classifierRequest(client.classifier(), r.outcome().code(), r.nanos());
+      if (r.verdict() != null) {
+        for (String category : r.verdict().categories()) {
+          metrics.judgeCategory(client.classifier(), category);
+        }
+      }
       resultFuture.complete(List.of(r.verdict() != null ? combine(event, r.verdict()) : withoutText(event)));
     });
   }

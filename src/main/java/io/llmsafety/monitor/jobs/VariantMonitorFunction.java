@@ -189,7 +189,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     if (pending != null && pending <= watermark) {
       pendingFlush.clear();
     }
-    List<ScoredEvent> ready = drainUpTo(watermark);
+    List<ScoredEvent> ready = EventTimeBuffer.drainUpTo(buffer, watermark);
     Long earliestLeft = earliestBuffered();
     if (earliestLeft != null) {
       scheduleFlush(ctx.timerService(), earliestLeft);
@@ -398,20 +398,6 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     } else if (wasStored) {
       lifecycleState.clear();
     }
-  }
-
-  private List<ScoredEvent> drainUpTo(long watermark) throws Exception {
-    List<ScoredEvent> ready = new ArrayList<>();
-    Iterator<Map.Entry<Long, List<ScoredEvent>>> it = buffer.iterator();
-    while (it.hasNext()) {
-      Map.Entry<Long, List<ScoredEvent>> entry = it.next();
-      if (entry.getKey() <= watermark) {
-        ready.addAll(entry.getValue());
-        it.remove();
-      }
-    }
-    ready.sort(Comparator.comparingLong(ScoredEvent::timestamp).thenComparing(ScoredEvent::eventId));
-    return ready;
   }
 
   private Long earliestBuffered() throws Exception {

@@ -196,6 +196,29 @@ public final class SafetyMetrics {
   }
 
   /** A remote classifier attempt that failed and is retried; {@code reason} is the attempt's outcome. */
+  /** Distinct judge category labels kept before the rest count as {@code _other}: names come from the server. */
+  static final int MAX_JUDGE_CATEGORIES = 32;
+  private final java.util.Map<String, java.util.Set<String>> judgeCategories = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * One category a remote judge named for a judged event (OpenAI moderation category names, Llama
+   * Guard {@code S1}..{@code S14}). Label values are bounded: names that are not short identifiers,
+   * and any beyond the first {@link #MAX_JUDGE_CATEGORIES} per classifier, count as {@code _other}.
+   */
+  public void judgeCategory(String classifier, String category) {
+    String label = category != null && category.matches("[A-Za-z0-9/_.-]{1,48}") ? category : "_other";
+    java.util.Set<String> known = judgeCategories.computeIfAbsent(classifier, c -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+    if (!known.contains(label)) {
+      if (known.size() >= MAX_JUDGE_CATEGORIES) {
+        label = "_other";
+      } else {
+        known.add(label);
+      }
+    }
+    counter("llm.safety.judge.categories", "Categories the remote judge named in its verdicts, per judged event",
+        "classifier", classifier, "category", label).increment();
+  }
+
   public void classifierRetry(String classifier, String reason) {
     counter("llm.safety.classifier.retries", "Remote classifier attempts retried, by the failed attempt's outcome",
         "classifier", classifier, "reason", reason).increment();

@@ -116,8 +116,10 @@ class JudgeFunctionTest {
         RecordingFuture result = new RecordingFuture();
         ScoredEvent e = event("fast", 0.2, false);
 
+        double s1Before = category("S1");
         f.asyncInvoke(e, result);
         assertThat(result.first.get(10, TimeUnit.SECONDS)).singleElement().satisfies(out -> assertThat(out.harm()).isEqualTo(1.0));
+        assertThat(category("S1")).isEqualTo(s1Before + 1);
         f.timeout(e, result);
 
         assertThat(result.completions).hasSize(1);
@@ -142,6 +144,12 @@ class JudgeFunctionTest {
     } finally {
       f.close();
     }
+  }
+
+  private static double category(String category) {
+    String series = "llm_safety_judge_categories_total{category=\"" + category + "\",classifier=\"llama_guard\"} ";
+    return SafetyMetrics.get().scrape().lines().filter(l -> l.startsWith(series)).findFirst()
+        .map(l -> Double.parseDouble(l.substring(series.length()))).orElse(0.0);
   }
 
   private static double count(String outcome) {

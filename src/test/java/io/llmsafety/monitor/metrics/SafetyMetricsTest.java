@@ -51,6 +51,22 @@ class SafetyMetricsTest {
         .contains("llm_safety_classifier_latency_seconds_bucket{classifier=\"sm_test_judge\",le=\"+Inf\"} 1");
   }
 
+  @Test
+  void shouldBoundJudgeCategoryLabels() {
+    metrics.judgeCategory("sm_cat_judge", "harassment/threatening");
+    metrics.judgeCategory("sm_cat_judge", "not a label; {injected}");
+    for (int i = 0; i < SafetyMetrics.MAX_JUDGE_CATEGORIES + 5; i++) {
+      metrics.judgeCategory("sm_cat_judge", "sm-made-up-" + i);
+    }
+    String text = metrics.scrape();
+    assertThat(text)
+        .contains("llm_safety_judge_categories_total{category=\"harassment/threatening\",classifier=\"sm_cat_judge\"} 1.0")
+        .doesNotContain("injected");
+    long distinct = text.lines().filter(l -> l.startsWith("llm_safety_judge_categories_total{")).count();
+    assertThat(distinct).isLessThanOrEqualTo(SafetyMetrics.MAX_JUDGE_CATEGORIES + 1);
+    assertThat(value("llm_safety_judge_categories_total{category=\"_other\",classifier=\"sm_cat_judge\"} ")).isGreaterThanOrEqualTo(1.0);
+  }
+
   private double value(String seriesPrefix) {
     return metrics.scrape().lines().filter(l -> l.startsWith(seriesPrefix)).findFirst()
         .map(l -> Double.parseDouble(l.substring(seriesPrefix.length()).trim())).orElse(0.0);
