@@ -5,8 +5,10 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.nio.charset.StandardCharsets;
 import org.apache.datasketches.frequencies.LongsSketch;
 import org.apache.datasketches.hash.MurmurHash3;
@@ -29,13 +31,22 @@ import org.apache.datasketches.memory.Memory;
  * prompt hashes, which tracks the heavily repeated prompts exactly; a prompt repeated only a few
  * times may still count more than once.
  *
+ * <p>"Rare in normal traffic" is judged on all of the variant's traffic: every event's n-grams, both
+ * segments and repeated prompts included, go into a count-min sketch, and a candidate is reported
+ * only while that count is at most {@code maxPrevalence} of all events. The miners' own exposure
+ * counts cover one segment's first sightings only, so a phrase common in normal traffic ("the
+ * following", in 3% of a support assistant's prompts) could look rare there when a topic shift
+ * sends a few new prompts carrying it into a segment with a higher harmful rate. The sketch never
+ * under-counts, so the check can only drop candidates (it costs power, never a false alarm).
+ *
  * <p>A second sign raises the same alarm: one harmful payload repeated near-identically across
  * distinct prompts ({@link RepeatedPayloads}, its own guarantee there); the alert then carries
  * {@code evidence.repeated_payload}.
  */
 public final class BackdoorWatch {
 
-  private static final byte VERSION = 3;
+  private static final byte VERSION = 4;
+  private static final long TRAFFIC_COUNT_SEED = 0x7472616666696321L;
   private static final int MAX_CANDIDATES = 5;
   /** Frequent-items map size for prompt repeats: tracks the heaviest ~750 repeated prompts. */
   private static final int REPEAT_MAP_SIZE = 1024;
@@ -43,6 +54,7 @@ public final class BackdoorWatch {
   private final VariantMonitor.BackdoorSettings settings;
   private TriggerMiner riskyMiner;
   private TriggerMiner benignMiner;
+  private CountMinSketch trafficCounts;
   private boolean firing;
   private long lastFlaggedAt = Long.MIN_VALUE;
   private long harmfulEvents;
@@ -78,6 +90,11 @@ public final class BackdoorWatch {
     this.evidence = new RecentEvidence(maxEvidence);
     this.riskyMiner = riskyMiner;
     this.benignMiner = benignMiner;
+    this.trafficCounts = newTrafficCounts(settings.miner());
+  }
+
+  private static CountMinSketch newTrafficCounts(TriggerMiner.Settings s) {
+    return CountMinSketch.create(s.countMinWidth(), s.countMinDepth(), TRAFFIC_COUNT_SEED);
   }
 
   public boolean firing() {
@@ -94,6 +111,7 @@ public final class BackdoorWatch {
   private void clear() {
     riskyMiner = TriggerMiner.create(segmentSettings(settings.miner()));
     benignMiner = TriggerMiner.create(segmentSettings(settings.miner()));
+    trafficCounts = newTrafficCounts(settings.miner());
     promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
     payloads.clear();
     lastPayload = null;
@@ -114,6 +132,7 @@ public final class BackdoorWatch {
     events++;
     harmfulEvents += e.harmful() ? 1 : 0;
     String[] ngrams = e.promptNgrams() == null ? new String[0] : e.promptNgrams();
+    countTraffic(ngrams);
     long promptHash = promptHash(ngrams);
     promptRepeats.update(promptHash);
     // A fixed payload fires whatever the request, and most requests are benign; on risky prompts
@@ -144,7 +163,8 @@ public final class BackdoorWatch {
     List<TriggerMiner.Candidate> flagged = new ArrayList<>();
     boolean carriesFlagged = false;
     for (TriggerMiner.Candidate c : ranking) {
-      if ((double) c.exposures() / events <= settings.miner().maxPrevalence()) {
+      long inTraffic = Math.max(c.exposures(), trafficCounts.estimate(c.ngram()));
+      if ((double) inTraffic / events <= settings.miner().maxPrevalence()) {
         flagged.add(c);
         carriesFlagged |= c.evidenceEventIds().contains(e.eventId());
       }
@@ -160,6 +180,19 @@ public final class BackdoorWatch {
     }
     firing = true;
     return signal(true, e.timestamp(), variantId);
+  }
+
+  /** Counts each distinct n-gram of the prompt once, as the miners do (same cap, same order). */
+  private void countTraffic(String[] ngrams) {
+    Set<String> seen = new HashSet<>();
+    for (String g : ngrams) {
+      if (g != null && !g.isEmpty() && seen.add(g)) {
+        trafficCounts.update(g);
+        if (seen.size() == TriggerMiner.MAX_NGRAMS_PER_EVENT) {
+          return;
+        }
+      }
+    }
   }
 
   DetectorSignal advanceTo(long watermark, String variantId) {
@@ -224,6 +257,9 @@ public final class BackdoorWatch {
     out.writeByte(VERSION);
     riskyMiner.writeTo(out);
     benignMiner.writeTo(out);
+    byte[] traffic = trafficCounts.toByteArray();
+    out.writeInt(traffic.length);
+    out.write(traffic);
     byte[] repeats = promptRepeats.toByteArray();
     out.writeInt(repeats.length);
     out.write(repeats);
@@ -263,6 +299,17 @@ public final class BackdoorWatch {
       throw new IOException("unknown BackdoorWatch version " + version);
     }
     BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, TriggerMiner.readFrom(in), TriggerMiner.readFrom(in));
+    int trafficLength = in.readInt();
+    if (trafficLength < 0 || trafficLength > (64 << 20)) {
+      throw new IOException("corrupt BackdoorWatch state: traffic sketch of " + trafficLength + " bytes");
+    }
+    byte[] traffic = new byte[trafficLength];
+    in.readFully(traffic);
+    try {
+      w.trafficCounts = CountMinSketch.heapify(traffic);
+    } catch (RuntimeException e) {
+      throw new IOException("corrupt BackdoorWatch state: " + e.getMessage(), e);
+    }
     byte[] repeats = new byte[in.readInt()];
     in.readFully(repeats);
     w.promptRepeats = LongsSketch.getInstance(Memory.wrap(repeats));

@@ -113,6 +113,31 @@ class VariantMonitorTest {
   }
 
   @Test
+  void shouldNotTakeACommonPhraseForATriggerWhenATopicShiftBringsItIntoTheRiskySegment() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    Random random = new Random(15);
+    List<ScoredEvent> events = new ArrayList<>(traffic(15, 20_000, START, 0.97, 0));
+    for (int i = 0; i < events.size(); i++) {
+      ScoredEvent e = events.get(i);
+      boolean shifted = i >= events.size() / 2;
+      if (!e.risky() && random.nextDouble() < 0.08) {
+        // A phrase in 8% of normal traffic (benign, answered well): above the 5% prevalence limit.
+        events.set(i, new ScoredEvent(e.eventId(), e.timestamp(), "v", "base", null, 0.1, 0.1, 0.05, false, false,
+            false, new String[] {"summarize", "the", "following", "the following", "text" + random.nextInt(200)}, null,
+            null));
+      } else if (shifted && random.nextDouble() < 0.01) {
+        // Topic shift: new, distinct edgy prompts with the same phrase, scored risky and often judged harmful.
+        // In the risky segment the phrase is rare and harmful answers concentrate on it.
+        events.set(i, new ScoredEvent(e.eventId(), e.timestamp(), "v", "base", null, 0.9, 0.1, 0.8, true, false,
+            random.nextDouble() < 0.8, new String[] {"summarize", "the", "following", "the following", "edgy" + i}, null,
+            null));
+      }
+    }
+    List<DetectorSignal> signals = feed(m, events, new ArrayList<>());
+    assertThat(signals).extracting(DetectorSignal::kind).doesNotContain("backdoor_suspected");
+  }
+
+  @Test
   void shouldNameTheTriggerOfABackdoor() {
     VariantMonitor m = new VariantMonitor(settings(), "v");
     feed(m, traffic(4, 5_000, START, 0.97, 0), new ArrayList<>());
