@@ -218,46 +218,9 @@ public final class RefusalTraining {
     int a = s.opening().buckets();
     int b = s.body().buckets();
     TreeMap<Integer, Float> merged = new TreeMap<>();
-    collect(s.opening(), text, 0, merged);
-    collect(s.body(), text, a, merged);
-    int n = merged.size() + dense.length;
-    int[] idx = new int[n];
-    float[] val = new float[n];
-    int k = 0;
-    for (Map.Entry<Integer, Float> en : merged.entrySet()) {
-      idx[k] = en.getKey();
-      val[k++] = en.getValue();
-    }
-    for (int d = 0; d < dense.length; d++) {
-      idx[k] = a + b + d;
-      val[k++] = (float) dense[d];
-    }
-    return new LogisticRegression.Row(idx, val, e.label(), e.weight());
-  }
-
-  private static void collect(HashedTextFeatures f, String text, int offset, TreeMap<Integer, Float> into) {
-    List<int[]> buckets = new ArrayList<>();
-    List<float[]> values = new ArrayList<>();
-    f.extract(text, new HashedTextFeatures.Sink() {
-      final List<Integer> idx = new ArrayList<>();
-      final List<Float> val = new ArrayList<>();
-
-      @Override
-      public void add(int bucket, float sign) {
-        idx.add(bucket);
-        val.add(sign);
-      }
-
-      @Override
-      public void endGroup(int count) {
-        float scale = count > 0 ? (float) (1.0 / Math.sqrt(count)) : 0f;
-        for (int k = 0; k < idx.size(); k++) {
-          into.merge(offset + idx.get(k), val.get(k) * scale, Float::sum);
-        }
-        idx.clear();
-        val.clear();
-      }
-    });
+    ScorerTraining.mergeFeatures(s.opening(), text, 0, merged);
+    ScorerTraining.mergeFeatures(s.body(), text, a, merged);
+    return ScorerTraining.sparseRow(merged, dense, a + b, e.label(), e.weight());
   }
 
   public static RefusalModel fit(Settings s, List<Example> examples) {

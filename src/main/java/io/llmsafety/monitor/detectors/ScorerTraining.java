@@ -197,14 +197,26 @@ public final class ScorerTraining {
       text = TextNormalizer.normalize(e.prompt());
       dense = LinearPromptRiskScorer.dense(LexiconPromptRiskScorer.builtin(), text);
     }
+    TreeMap<Integer, Float> merged = new TreeMap<>();
+    mergeFeatures(f, text, 0, merged);
+    return sparseRow(merged, dense, f.buckets(), e.label(), e.weight());
+  }
+
+  /**
+   * Adds the hashed features of {@code text} to {@code into} at {@code offset}, summing duplicate
+   * buckets so the optimiser touches each once.
+   */
+  static void mergeFeatures(HashedTextFeatures f, String text, int offset, TreeMap<Integer, Float> into) {
     Collector c = new Collector();
     f.extract(text, c);
-    int b = f.buckets();
-    // Sum duplicate buckets so the optimiser touches each once.
-    TreeMap<Integer, Float> merged = new TreeMap<>();
     for (int k = 0; k < c.size; k++) {
-      merged.merge(c.index[k], c.value[k], Float::sum);
+      into.merge(offset + c.index[k], c.value[k], Float::sum);
     }
+  }
+
+  /** A training row: the merged hashed features in bucket order, then the dense ones from {@code denseOffset}. */
+  static LogisticRegression.Row sparseRow(
+      TreeMap<Integer, Float> merged, double[] dense, int denseOffset, boolean label, double weight) {
     int n = merged.size() + dense.length;
     int[] idx = new int[n];
     float[] val = new float[n];
@@ -214,10 +226,10 @@ public final class ScorerTraining {
       val[k++] = en.getValue();
     }
     for (int d = 0; d < dense.length; d++) {
-      idx[k] = b + d;
+      idx[k] = denseOffset + d;
       val[k++] = (float) dense[d];
     }
-    return new LogisticRegression.Row(idx, val, e.label(), e.weight());
+    return new LogisticRegression.Row(idx, val, label, weight);
   }
 
   public static List<String> denseNames(String task) {
