@@ -18,6 +18,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  */
 public final class SafetyJob {
 
+  /** Bounds the sighting filter's cache; an evicted adapter costs one extra forwarded event. */
+  static final int MAX_TRACKED_ADAPTERS_PER_SUBTASK = 100_000;
+
   private SafetyJob() {}
 
   /** The three outputs of the job. */
@@ -78,6 +81,10 @@ public final class SafetyJob {
       // Base models' reference windows, offered to the variants fine-tuned from them. Only in jobs
       // that use base_model baselines: it costs every event one more keyed hop.
       SingleOutputStreamOperator<ControlCommand> baseOffers = judged
+          // Chained, no shuffle: of each adapter only the sightings the keyed operator acts on go on.
+          .process(new DependentSightingFilter(settings.variantTtlMillis(), MAX_TRACKED_ADAPTERS_PER_SUBTASK))
+          .name("base-model-sightings")
+          .uid("base-model-sightings")
           .keyBy(BaseModelBaselineFunction::lineageKey)
           .connect(control.keyBy(ControlCommand::variantId))
           .process(new BaseModelBaselineFunction(settings.monitor().riskyCompliance().referenceEvents(),
