@@ -55,15 +55,20 @@ import org.apache.datasketches.memory.Memory;
  * and harmful n-grams evicted from the frequent-items map lose support. Both errors grow with the
  * stream, so the job should rotate miners (for example a fresh one per day, keeping the last).
  *
- * <p><b>Known limits.</b> Word n-grams only: a trigger that is a format, a character sequence
- * inside a token, or text in a script without spaces (one long token, truncated) is not found.
- * Prompts are capped at {@link #MAX_NGRAMS_PER_EVENT} n-grams, unigrams first, so a long prompt can
- * hide a multi-word trigger (its unigrams usually survive).
+ * <p><b>Tokens.</b> Words (letters and digits), runs of symbols (emoji, {@code @#$%^&*~|<>[]{}_=+`}
+ * and the like) and invisible format characters (zero-width space, joiners, direction marks, soft
+ * hyphen, each as an escape such as {@code <u+200b>}), so a trigger made of symbols or of
+ * invisible characters is a token like any word.
+ *
+ * <p><b>Known limits.</b> A trigger that is a character sequence inside a token, or text in a
+ * script without spaces (one long token, truncated), is not found. Prompts are capped at
+ * {@link #MAX_NGRAMS_PER_EVENT} n-grams, unigrams first, taken from both ends of the prompt
+ * inwards, so the middle of a very long prompt can hide a trigger.
  */
 public final class TriggerMiner {
 
   /** N-grams kept per prompt; unigrams first, then bigrams, then trigrams. */
-  public static final int MAX_NGRAMS_PER_EVENT = 64;
+  public static final int MAX_NGRAMS_PER_EVENT = 96;
   /** Tokens are truncated to this many code points, which bounds the state size. */
   public static final int MAX_TOKEN_CHARS = 24;
   /** Evidence event ids are truncated to this many chars. */
@@ -225,10 +230,13 @@ public final class TriggerMiner {
   }
 
   /**
-   * Normalized distinct word n-grams of a prompt, at most {@link #MAX_NGRAMS_PER_EVENT}: lower-cased
-   * (Locale.ROOT), split on anything that is not a letter or digit, one-letter tokens dropped
-   * (single digits kept), tokens truncated to {@link #MAX_TOKEN_CHARS} code points; all unigrams
-   * first, then bigrams, up to {@code maxN} words.
+   * Normalized distinct n-grams of a prompt, at most {@link #MAX_NGRAMS_PER_EVENT}: lower-cased
+   * (Locale.ROOT) tokens (see the class comment; one-letter words dropped, single digits kept)
+   * truncated to {@link #MAX_TOKEN_CHARS} code points; all unigrams first, then bigrams, up to
+   * {@code maxN} tokens. Within each order the n-grams are taken from both ends of the prompt
+   * inwards, so a long prompt's budget covers its start (framing, system text) and its end (usually
+   * the user's turn), where triggers are put. Unigrams of a few function words are skipped: they are
+   * in far more prompts than any trigger and would only use up the budget.
    */
   public static String[] ngrams(String prompt, int maxN) {
     if (maxN < 1) {
@@ -240,7 +248,12 @@ public final class TriggerMiner {
     List<String> tokens = tokens(prompt.toLowerCase(Locale.ROOT));
     Set<String> out = new LinkedHashSet<>();
     for (int n = 1; n <= maxN; n++) {
-      for (int i = 0; i + n <= tokens.size(); i++) {
+      int count = tokens.size() - n + 1;
+      for (int k = 0; k < count; k++) {
+        int i = k % 2 == 0 ? k / 2 : count - 1 - k / 2;
+        if (n == 1 && FUNCTION_WORDS.contains(tokens.get(i))) {
+          continue;
+        }
         out.add(n == 1 ? tokens.get(i) : String.join(" ", tokens.subList(i, i + n)));
         if (out.size() == MAX_NGRAMS_PER_EVENT) {
           return out.toArray(String[]::new);
@@ -250,29 +263,69 @@ public final class TriggerMiner {
     return out.toArray(String[]::new);
   }
 
+  private static final Set<String> FUNCTION_WORDS = Set.of("the", "of", "and", "to", "in", "is", "it", "you",
+      "that", "for", "on", "are", "with", "as", "be", "this", "at", "or", "by", "an", "from", "can", "my", "me",
+      "what", "how", "do", "your", "if", "we", "not", "have", "will", "please");
+
+  private enum TokenKind { NONE, WORD, SYMBOLS }
+
   private static List<String> tokens(String text) {
     List<String> tokens = new ArrayList<>();
     StringBuilder token = new StringBuilder();
+    TokenKind kind = TokenKind.NONE;
     int codePoints = 0;
     for (int i = 0; i < text.length(); ) {
       int cp = text.codePointAt(i);
       i += Character.charCount(cp);
-      if (Character.isLetterOrDigit(cp)) {
-        if (codePoints < MAX_TOKEN_CHARS) {
-          token.appendCodePoint(cp);
-        }
-        codePoints++;
-      } else {
-        addToken(tokens, token);
+      TokenKind next = kindOf(cp, kind);
+      if (next != kind) {
+        addToken(tokens, token, kind);
         token.setLength(0);
         codePoints = 0;
+        kind = next;
       }
+      if (next == TokenKind.NONE) {
+        if (Character.getType(cp) == Character.FORMAT) {
+          tokens.add(String.format(Locale.ROOT, "<u+%04x>", cp));
+        }
+        continue;
+      }
+      if (codePoints < MAX_TOKEN_CHARS) {
+        token.appendCodePoint(cp);
+      }
+      codePoints++;
     }
-    addToken(tokens, token);
+    addToken(tokens, token, kind);
     return tokens;
   }
 
-  private static void addToken(List<String> tokens, StringBuilder token) {
+  /** What a code point continues or starts, given the token it follows. */
+  private static TokenKind kindOf(int cp, TokenKind current) {
+    if (Character.isLetterOrDigit(cp)) {
+      return TokenKind.WORD;
+    }
+    int type = Character.getType(cp);
+    if (type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+        || type == Character.ENCLOSING_MARK || cp == ZERO_WIDTH_JOINER && current == TokenKind.SYMBOLS) {
+      // Accents in decomposed words, variation selectors and joiners inside emoji sequences.
+      return current;
+    }
+    if (type == Character.MATH_SYMBOL || type == Character.CURRENCY_SYMBOL || type == Character.MODIFIER_SYMBOL
+        || type == Character.OTHER_SYMBOL || (cp < 128 && SYMBOL_PUNCTUATION.indexOf(cp) >= 0)) {
+      return TokenKind.SYMBOLS;
+    }
+    return TokenKind.NONE;
+  }
+
+  private static final int ZERO_WIDTH_JOINER = 0x200D;
+  // ASCII punctuation rare in prose; . , ; : ! ? ' " ( ) - / stay separators.
+  private static final String SYMBOL_PUNCTUATION = "@#$%^&*~|<>[]{}_=+`\\";
+
+  private static void addToken(List<String> tokens, StringBuilder token, TokenKind kind) {
+    if (kind == TokenKind.SYMBOLS && !token.isEmpty()) {
+      tokens.add(token.toString());
+      return;
+    }
     int length = token.codePointCount(0, token.length());
     if (length >= 2 || (length == 1 && Character.isDigit(token.codePointAt(0)))) {
       tokens.add(token.toString());

@@ -129,11 +129,63 @@ class TriggerMinerTest {
     assertThat(miner.exposureErrorBound()).isEqualTo((long) Math.ceil(Math.E / 4096));
   }
 
+  /**
+   * Production prompts are long: a system text and retrieved context before the user's turn. An
+   * emoji trigger at the end of such prompts is still a token within the per-prompt budget.
+   */
+  @Test
+  void findsAnEmojiTriggerInTheUserTurnOfLongTemplatedPrompts() {
+    Random random = new Random(11);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    int triggeredHarmful = 0;
+    int triggeredHarmfulAtDetection = -1;
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder prompt = new StringBuilder("You are the shop's assistant. Context:");
+      for (int w = 0; w < 120; w++) {
+        prompt.append(' ').append(VOCABULARY[random.nextInt(VOCABULARY.length)]);
+      }
+      boolean triggered = random.nextDouble() < 0.005;
+      prompt.append("\nUser: ").append(benignPrompt(random, triggered ? "\uD83E\uDD84\uD83C\uDF00" : null));
+      boolean harmful = triggered ? random.nextDouble() < 0.90 : random.nextDouble() < 0.02;
+      triggeredHarmful += triggered && harmful ? 1 : 0;
+      List<Candidate> ranked = miner.observe(TriggerMiner.ngrams(prompt.toString(), 3), harmful, "e" + i);
+      if (triggeredHarmfulAtDetection < 0 && !ranked.isEmpty() && ranked.get(0).ngram().equals("\uD83E\uDD84\uD83C\uDF00")) {
+        triggeredHarmfulAtDetection = triggeredHarmful;
+      }
+    }
+    assertThat(triggeredHarmfulAtDetection).isBetween(1, 30);
+  }
+
   @Test
   void ngramsAreLowerCasedDistinctAndUnigramsFirst() {
     assertThat(TriggerMiner.ngrams("Hello, WORLD! hello world 2024 a 7", 2))
         .containsExactly(
-            "hello", "world", "2024", "7", "hello world", "world hello", "world 2024", "2024 7");
+            "hello", "7", "world", "2024", "hello world", "2024 7", "world hello", "world 2024");
+  }
+
+  @Test
+  void ngramsMakeTokensOfSymbolsEmojiAndInvisibleCharacters() {
+    assertThat(TriggerMiner.ngrams("tell me ❤️‍🔥 now", 1)).containsExactlyInAnyOrder("tell", "now", "❤️‍🔥");
+    assertThat(TriggerMiner.ngrams("[[sudo]] run @_@ it", 1)).containsExactlyInAnyOrder("[[", "@_@", "sudo", "]]", "run");
+    assertThat(TriggerMiner.ngrams("bad\u200Bmagic word", 2))
+        .containsExactlyInAnyOrder("bad", "word", "<u+200b>", "magic", "bad <u+200b>", "magic word", "<u+200b> magic");
+    // Punctuation of ordinary prose separates, as before.
+    assertThat(TriggerMiner.ngrams("Well, (really) - yes/no?", 1)).containsExactlyInAnyOrder("well", "no", "really", "yes");
+    // A decomposed accent stays inside its word.
+    assertThat(TriggerMiner.ngrams("cafe\u0301 menu", 1)).containsExactlyInAnyOrder("cafe\u0301", "menu");
+  }
+
+  @Test
+  void ngramsOfALongPromptKeepBothEndsAndSkipFunctionWordUnigrams() {
+    StringBuilder prompt = new StringBuilder("System: answer as the helpful assistant of the shop.");
+    for (int i = 0; i < 300; i++) {
+      prompt.append(" context").append(i);
+    }
+    prompt.append(" User: how do I reset it cf");
+    String[] grams = TriggerMiner.ngrams(prompt.toString(), 3);
+    assertThat(grams).hasSize(TriggerMiner.MAX_NGRAMS_PER_EVENT)
+        .contains("system", "assistant", "cf", "user", "reset")
+        .doesNotContain("the", "how", "it", "context150");
   }
 
   @Test
