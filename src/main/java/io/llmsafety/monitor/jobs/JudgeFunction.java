@@ -68,6 +68,9 @@ public final class JudgeFunction extends RichAsyncFunction<ScoredEvent, ScoredEv
     pending = Collections.synchronizedMap(new IdentityHashMap<>());
     String classifier = spec.protocol().code();
     metrics.registerClassifier(classifier, Arrays.stream(JudgeOutcome.values()).map(JudgeOutcome::code).toList());
+    // At zero from the start, like the outcomes, so a rate over them reads 0 rather than "no data".
+    metrics.judgeCategoryRejected(classifier, "malformed", 0);
+    metrics.judgeCategoryRejected(classifier, "over_limit", 0);
     client = JudgeClient.create(spec, System::getenv, reason -> metrics.classifierRetry(classifier, reason.code()));
   }
 
