@@ -65,18 +65,31 @@ public record Alert(
    */
   public record RepeatedPayload(long count, int distinctPrompts, String payloadHash) {}
 
+  /**
+   * Optional extension of {@code evidence}: a category code the remote judge gave (OpenAI moderation
+   * name or Llama Guard {@code S1}..{@code S14}) and how many of the episode's evidence events got it.
+   */
+  public record JudgeCategory(String category, long count) {}
+
   /** A prompt n-gram whose presence raises the harmful-answer rate. */
   public record TriggerCandidate(String ngram, double lift, long support, double pValue) {}
 
   /**
    * @param texts optional extension, only with {@code evidence.include_text}: prompt/response text of
    *     the listed events
+   * @param judgeCategories optional extension, only with {@code scoring.judge}: the judge's category
+   *     codes over the episode's evidence events, most frequent first, at most five
    */
   public record Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts,
-      RepeatedPayload repeatedPayload) {
+      RepeatedPayload repeatedPayload, JudgeCategory[] judgeCategories) {
 
     public Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts) {
-      this(eventIds, triggerCandidates, texts, null);
+      this(eventIds, triggerCandidates, texts, null, null);
+    }
+
+    public Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts,
+        RepeatedPayload repeatedPayload) {
+      this(eventIds, triggerCandidates, texts, repeatedPayload, null);
     }
 
     public List<String> eventIdList() {
@@ -89,13 +102,14 @@ public record Alert(
           && Arrays.equals(eventIds, e.eventIds)
           && Arrays.equals(triggerCandidates, e.triggerCandidates)
           && Arrays.equals(texts, e.texts)
-          && Objects.equals(repeatedPayload, e.repeatedPayload);
+          && Objects.equals(repeatedPayload, e.repeatedPayload)
+          && Arrays.equals(judgeCategories, e.judgeCategories);
     }
 
     @Override
     public int hashCode() {
       return Objects.hash(Arrays.hashCode(eventIds), Arrays.hashCode(triggerCandidates), Arrays.hashCode(texts),
-          repeatedPayload);
+          repeatedPayload, Arrays.hashCode(judgeCategories));
     }
 
     @Override

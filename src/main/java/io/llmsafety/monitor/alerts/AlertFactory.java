@@ -53,7 +53,11 @@ public final class AlertFactory implements Serializable {
     Alert.RepeatedPayload payload = s.repeatedPayload() == null ? null
         : new Alert.RepeatedPayload(s.repeatedPayload().count(), s.repeatedPayload().distinctPrompts(),
             s.repeatedPayload().payloadHash());
-    Alert.Evidence evidence = new Alert.Evidence(s.evidenceEventIds().toArray(String[]::new), candidates, texts, payload);
+    Alert.JudgeCategory[] judgeCategories = s.judgeCategories().isEmpty() ? null
+        : s.judgeCategories().stream().map(c -> new Alert.JudgeCategory(c.category(), c.count()))
+            .toArray(Alert.JudgeCategory[]::new);
+    Alert.Evidence evidence = new Alert.Evidence(s.evidenceEventIds().toArray(String[]::new), candidates, texts, payload,
+        judgeCategories);
     return new Alert(
         alertId,
         fingerprint,

@@ -3,6 +3,7 @@ package io.llmsafety.monitor.alerts;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llmsafety.monitor.judge.JudgeCategories;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -51,6 +52,7 @@ public final class AlertmanagerPayload {
     put(annotations, "summary", a.summary());
     put(annotations, "description", description(a));
     put(annotations, "trigger_candidates", triggerCandidates(a));
+    put(annotations, "judge_categories", judgeCategories(a));
     put(annotations, "runbook_url", a.runbookUrl());
     put(annotations, "alert_id", a.alertId());
     // A re-notification carries the same labels, so Alertmanager updates the alert it has (new endsAt)
@@ -112,6 +114,27 @@ public final class AlertmanagerPayload {
       sb.append(String.format(Locale.ROOT, "\"%s\" (lift %.1f, support %d, p %.2g)", c.ngram(), c.lift(), c.support(), c.pValue()));
     }
     return sb.toString();
+  }
+
+  /**
+   * The judge's top categories, e.g. {@code S1 (12), S10 (3)}: code and evidence events. An annotation, not a label: codes vary
+   * per episode and labels must stay bounded. Only plausible codes are written, whatever the alert holds.
+   */
+  static String judgeCategories(Alert a) {
+    if (a.evidence() == null || a.evidence().judgeCategories() == null) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Alert.JudgeCategory c : a.evidence().judgeCategories()) {
+      if (c == null || !(JudgeCategories.plausible(c.category()) || "_other".equals(c.category()))) {
+        continue;
+      }
+      if (sb.length() > 0) {
+        sb.append(", ");
+      }
+      sb.append(c.category()).append(" (").append(c.count()).append(')');
+    }
+    return sb.length() == 0 ? null : sb.toString();
   }
 
   private static void put(ObjectNode node, String key, String value) {

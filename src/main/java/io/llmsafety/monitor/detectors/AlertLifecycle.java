@@ -41,7 +41,9 @@ import java.util.TreeMap;
  */
 public final class AlertLifecycle {
 
-  private static final byte VERSION = 1;
+  private static final byte VERSION = 2;
+  /** State whose stored signals lack repeated-payload and judge-category evidence; read without them. */
+  private static final byte VERSION_WITHOUT_EXTRA_EVIDENCE = 1;
 
   /**
    * @param pendingForMillis event time a detector must stay alarmed before its alert fires; 0 = at once
@@ -236,12 +238,7 @@ public final class AlertLifecycle {
   }
 
   static DetectorSignal withEventTime(DetectorSignal s, long eventTime) {
-    if (s.eventTime() == eventTime) {
-      return s;
-    }
-    return new DetectorSignal(s.kind(), s.severity(), s.firing(), eventTime, s.observedRate(), s.observedN(),
-        s.baselineRate(), s.baselineN(), s.baselineSource(), s.statisticName(), s.statisticValue(), s.threshold(),
-        s.arl0(), s.evidenceEventIds(), s.evidenceTexts(), s.triggerCandidates(), s.summary());
+    return s.withEventTime(eventTime);
   }
 
   private static long saturatedAdd(long a, long b) {
@@ -284,7 +281,7 @@ public final class AlertLifecycle {
 
   public static AlertLifecycle readFrom(DataInput in, Settings settings) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_WITHOUT_EXTRA_EVIDENCE) {
       throw new IOException("unknown AlertLifecycle version " + version);
     }
     AlertLifecycle l = new AlertLifecycle(settings);
@@ -302,7 +299,7 @@ public final class AlertLifecycle {
       e.since = in.readLong();
       e.deadline = in.readLong();
       e.count = in.readInt();
-      e.crossing = readSignal(in);
+      e.crossing = readSignal(in, version != VERSION_WITHOUT_EXTRA_EVIDENCE);
       l.episodes.put(kind, e);
     }
     return l;
@@ -332,9 +329,21 @@ public final class AlertLifecycle {
       out.writeDouble(c.pValue());
     }
     writeNullable(out, s.summary());
+    DetectorSignal.RepeatedPayloadView payload = s.repeatedPayload();
+    out.writeBoolean(payload != null);
+    if (payload != null) {
+      out.writeLong(payload.count());
+      out.writeInt(payload.distinctPrompts());
+      writeNullable(out, payload.payloadHash());
+    }
+    out.writeInt(s.judgeCategories().size());
+    for (DetectorSignal.JudgeCategoryCount c : s.judgeCategories()) {
+      out.writeUTF(c.category());
+      out.writeLong(c.count());
+    }
   }
 
-  private static DetectorSignal readSignal(DataInput in) throws IOException {
+  private static DetectorSignal readSignal(DataInput in, boolean extraEvidence) throws IOException {
     String kind = in.readUTF();
     String severity = readNullable(in);
     boolean firing = in.readBoolean();
@@ -359,8 +368,24 @@ public final class AlertLifecycle {
       candidates.add(new DetectorSignal.TriggerCandidateView(in.readUTF(), in.readDouble(), in.readLong(), in.readDouble()));
     }
     String summary = readNullable(in);
+    DetectorSignal.RepeatedPayloadView payload = null;
+    List<DetectorSignal.JudgeCategoryCount> categories = List.of();
+    if (extraEvidence) {
+      if (in.readBoolean()) {
+        payload = new DetectorSignal.RepeatedPayloadView(in.readLong(), in.readInt(), readNullable(in));
+      }
+      int c = in.readInt();
+      if (c < 0 || c > 64) {
+        throw new IOException("corrupt AlertLifecycle state: " + c + " judge categories");
+      }
+      categories = new ArrayList<>(c);
+      for (int i = 0; i < c; i++) {
+        categories.add(new DetectorSignal.JudgeCategoryCount(in.readUTF(), in.readLong()));
+      }
+    }
     return new DetectorSignal(kind, severity, firing, eventTime, observedRate, observedN, baselineRate, baselineN,
-        baselineSource, statisticName, statisticValue, threshold, arl0, ids, texts, candidates, summary);
+        baselineSource, statisticName, statisticValue, threshold, arl0, ids, texts, candidates, summary, payload,
+        categories);
   }
 
   private static void writeNullable(DataOutput out, String s) throws IOException {

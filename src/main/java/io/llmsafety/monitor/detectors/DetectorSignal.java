@@ -11,6 +11,8 @@ import java.util.List;
  * @param evidenceEventIds ids of recent events that pushed the statistic, newest last
  * @param evidenceTexts prompt/response excerpts of those events; empty unless text evidence is on
  * @param repeatedPayload a harmful payload repeated across distinct prompts (backdoor evidence), or null
+ * @param judgeCategories the remote judge's category codes over the episode's evidence events, most
+ *     frequent first (at most 5, see {@code EpisodeJudgeCategories}); empty without a judge or for other kinds
  */
 public record DetectorSignal(
     String kind,
@@ -30,12 +32,24 @@ public record DetectorSignal(
     List<String> evidenceTexts,
     List<TriggerCandidateView> triggerCandidates,
     String summary,
-    RepeatedPayloadView repeatedPayload) {
+    RepeatedPayloadView repeatedPayload,
+    List<JudgeCategoryCount> judgeCategories) {
 
   public DetectorSignal {
     evidenceEventIds = List.copyOf(evidenceEventIds);
     evidenceTexts = List.copyOf(evidenceTexts);
     triggerCandidates = List.copyOf(triggerCandidates);
+    judgeCategories = judgeCategories == null ? List.of() : List.copyOf(judgeCategories);
+  }
+
+  /** A signal without judge categories. */
+  public DetectorSignal(String kind, String severity, boolean firing, long eventTime, double observedRate,
+      long observedN, double baselineRate, long baselineN, String baselineSource, String statisticName,
+      double statisticValue, double threshold, double arl0, List<String> evidenceEventIds, List<String> evidenceTexts,
+      List<TriggerCandidateView> triggerCandidates, String summary, RepeatedPayloadView repeatedPayload) {
+    this(kind, severity, firing, eventTime, observedRate, observedN, baselineRate, baselineN, baselineSource,
+        statisticName, statisticValue, threshold, arl0, evidenceEventIds, evidenceTexts, triggerCandidates, summary,
+        repeatedPayload, List.of());
   }
 
   /** A signal without repeated-payload evidence. */
@@ -44,7 +58,22 @@ public record DetectorSignal(
       double statisticValue, double threshold, double arl0, List<String> evidenceEventIds, List<String> evidenceTexts,
       List<TriggerCandidateView> triggerCandidates, String summary) {
     this(kind, severity, firing, eventTime, observedRate, observedN, baselineRate, baselineN, baselineSource,
-        statisticName, statisticValue, threshold, arl0, evidenceEventIds, evidenceTexts, triggerCandidates, summary, null);
+        statisticName, statisticValue, threshold, arl0, evidenceEventIds, evidenceTexts, triggerCandidates, summary, null,
+        List.of());
+  }
+
+  /** This signal with {@code categories} as its judge categories. */
+  public DetectorSignal withJudgeCategories(List<JudgeCategoryCount> categories) {
+    return new DetectorSignal(kind, severity, firing, eventTime, observedRate, observedN, baselineRate, baselineN,
+        baselineSource, statisticName, statisticValue, threshold, arl0, evidenceEventIds, evidenceTexts,
+        triggerCandidates, summary, repeatedPayload, categories);
+  }
+
+  /** This signal dated {@code time}, everything else kept. */
+  public DetectorSignal withEventTime(long time) {
+    return time == eventTime ? this : new DetectorSignal(kind, severity, firing, time, observedRate, observedN,
+        baselineRate, baselineN, baselineSource, statisticName, statisticValue, threshold, arl0, evidenceEventIds,
+        evidenceTexts, triggerCandidates, summary, repeatedPayload, judgeCategories);
   }
 
   /**
@@ -53,6 +82,9 @@ public record DetectorSignal(
    * @param payloadHash its 64-bit SimHash, hex; never the text
    */
   public record RepeatedPayloadView(long count, int distinctPrompts, String payloadHash) {}
+
+  /** A judge category code and how many of the episode's evidence events the judge gave it. */
+  public record JudgeCategoryCount(String category, long count) {}
 
   /** A ranked trigger candidate as reported in evidence. */
   public record TriggerCandidateView(String ngram, double lift, long support, double pValue) {}

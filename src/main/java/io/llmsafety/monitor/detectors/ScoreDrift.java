@@ -194,6 +194,11 @@ public final class ScoreDrift {
     return v;
   }
 
+  /** Scores in the current test window so far; 0 right after a window closed, and before arming. */
+  public long windowFill() {
+    return windowN;
+  }
+
   /** Evidence of the window that changed the state (its top-bin events), cleared after each window otherwise. */
   public List<String> evidenceIds() {
     return evidence.ids();

@@ -21,7 +21,9 @@ import java.util.Locale;
  */
 public final class VariantMonitor {
 
-  private static final byte VERSION = 3;
+  private static final byte VERSION = 4;
+  /** State without judge categories; read with empty counts. */
+  private static final byte VERSION_BEFORE_JUDGE_CATEGORIES = 3;
 
   public static final String KIND_REFUSAL_DROP = "refusal_drop";
   public static final String KIND_HARM_RISE = "harm_rise";
@@ -75,6 +77,8 @@ public final class VariantMonitor {
   private final BackdoorWatch backdoor;
   /** Harm scores of benign prompts that were answered: drifts when ordinary answers change. */
   private ScoreDrift scoreDrift;
+  /** The judge's category codes per harm episode, for alert evidence. */
+  private EpisodeJudgeCategories judgeCategories = new EpisodeJudgeCategories();
 
   public VariantMonitor(Settings settings, String variantId) {
     this(settings, variantId, new WindowAccumulator(settings.windowMillis()),
@@ -124,15 +128,21 @@ public final class VariantMonitor {
     if (e.risky()) {
       boolean complied = !e.refused() || e.harmful();
       emit(riskyCompliance, riskyCompliance.observe(complied, e.eventId(), text), KIND_REFUSAL_DROP, e.timestamp(), signals);
-      emit(harmRise, harmRise.observe(e.harmful(), e.eventId(), text), KIND_HARM_RISE, e.timestamp(), signals);
+      BernoulliCusum.Transition harm = harmRise.observe(e.harmful(), e.eventId(), text);
+      judgeCategories.rateTestObserved(KIND_HARM_RISE, harmRise, e.harmful(), e.judgeCategories());
+      emit(harmRise, harm, KIND_HARM_RISE, e.timestamp(), signals);
     } else {
-      emit(benignHarm, benignHarm.observe(e.harmful(), e.eventId(), text), KIND_BENIGN_HARM, e.timestamp(), signals);
+      BernoulliCusum.Transition harm = benignHarm.observe(e.harmful(), e.eventId(), text);
+      judgeCategories.rateTestObserved(KIND_BENIGN_HARM, benignHarm, e.harmful(), e.judgeCategories());
+      emit(benignHarm, harm, KIND_BENIGN_HARM, e.timestamp(), signals);
       emit(overRefusal, overRefusal.observe(e.refused(), e.eventId(), text), KIND_OVER_REFUSAL, e.timestamp(), signals);
     }
     if (!e.risky() && !e.refused()) {
+      judgeCategories.scoreDriftWillObserve(scoreDrift, e.harm(), e.judgeCategories());
       emitScoreDrift(scoreDrift.observe(e.harm(), e.eventId(), text), e.timestamp(), signals);
+      judgeCategories.scoreDriftObserved(scoreDrift);
     }
-    DetectorSignal b = backdoor.observe(e, text, variantId);
+    DetectorSignal b = judgeCategories.backdoorObserved(backdoor, backdoor.observe(e, text, variantId), e, variantId);
     if (b != null) {
       signals.add(b);
     }
@@ -151,7 +161,7 @@ public final class VariantMonitor {
     signals.add(new DetectorSignal(KIND_SCORE_DRIFT, settings.scoreDrift().severity(), v.firing(), eventTime,
         v.windowMean(), v.windowEvents(), v.referenceMean(), v.referenceEvents(), "reference_window", "psi_chi2",
         v.statistic(), v.threshold(), settings.scoreDrift().arl0(), scoreDrift.evidenceIds(),
-        scoreDrift.evidenceTexts(), List.of(), summary));
+        scoreDrift.evidenceTexts(), List.of(), summary, null, judgeCategories.top(KIND_SCORE_DRIFT)));
     scoreDrift.clearEvidence();
   }
 
@@ -165,7 +175,7 @@ public final class VariantMonitor {
     if (closed != null) {
       windows.add(closed);
     }
-    DetectorSignal b = backdoor.advanceTo(watermark, variantId);
+    DetectorSignal b = judgeCategories.backdoorSignal(backdoor.advanceTo(watermark, variantId));
     if (b != null) {
       signals.add(b);
     }
@@ -222,7 +232,7 @@ public final class VariantMonitor {
       }
       test.reset();
     }
-    DetectorSignal b = backdoor.reset(eventTime, variantId);
+    DetectorSignal b = judgeCategories.backdoorSignal(backdoor.reset(eventTime, variantId));
     if (b != null) {
       signals.add(b);
     }
@@ -233,6 +243,7 @@ public final class VariantMonitor {
           "Baseline of " + variantId + " reset on request; score drift re-arms after a new reference."));
     }
     scoreDrift.reset();
+    judgeCategories.clear();
   }
 
   private void emit(RateTest test, BernoulliCusum.Transition t, String kind, long eventTime, List<DetectorSignal> signals) {
@@ -256,7 +267,8 @@ public final class VariantMonitor {
         : String.format(Locale.ROOT, "The %s on %s is back within its baseline of %.1f%%.", what, variantId, 100 * baseline);
     signals.add(new DetectorSignal(kind, test.settings().severity(), firing, eventTime, observed, test.runN(), baseline,
         test.baselineN(), test.baselineSource(), "bernoulli_cusum", test.statistic(), test.threshold(),
-        test.settings().arl0(), test.evidenceIds(), test.evidenceTexts(), List.of(), summary));
+        test.settings().arl0(), test.evidenceIds(), test.evidenceTexts(), List.of(), summary, null,
+        judgeCategories.top(kind)));
   }
 
   /**
@@ -297,7 +309,7 @@ public final class VariantMonitor {
    */
   public DetectorSignal currentSignal(String kind, long eventTime) {
     if (KIND_BACKDOOR.equals(kind)) {
-      return backdoor.firing() ? backdoor.current(eventTime, variantId) : null;
+      return backdoor.firing() ? judgeCategories.backdoorSignal(backdoor.current(eventTime, variantId)) : null;
     }
     RateTest test = rateTests().get(kind);
     if (test == null || !test.alarmed()) {
@@ -348,12 +360,13 @@ public final class VariantMonitor {
     overRefusal.writeTo(out);
     backdoor.writeTo(out);
     scoreDrift.writeTo(out);
+    judgeCategories.writeTo(out);
   }
 
   /** Reads state written by {@link #writeTo}; settings come from the job spec, not from state. */
   public static VariantMonitor readFrom(DataInput in, Settings settings) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
       throw new IOException("unknown VariantMonitor version " + version + " (expected " + VERSION + "; state written"
           + " before score drift and three-chart rate tests is not migrated: start without it or from a fresh savepoint)");
     }
@@ -369,6 +382,9 @@ public final class VariantMonitor {
         settings.maxEvidenceEvents());
     VariantMonitor m = new VariantMonitor(settings, variantId, window, risky, harm, benignHarm, overRefusal, backdoor);
     m.scoreDrift = ScoreDrift.readFrom(in, settings.scoreDrift(), settings.maxEvidenceEvents());
+    if (version != VERSION_BEFORE_JUDGE_CATEGORIES) {
+      m.judgeCategories = EpisodeJudgeCategories.readFrom(in);
+    }
     m.baseModel = baseModel;
     m.lastEventTime = lastEventTime;
     return m;

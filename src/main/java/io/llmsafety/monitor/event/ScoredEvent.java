@@ -12,6 +12,9 @@ import java.util.Objects;
  * @param promptText null unless {@code alerts.include_text}
  * @param responseText null unless {@code alerts.include_text}
  * @param responseSimhash SimHash of a harmful response (repeated-payload detection), 0 otherwise
+ * @param judgeCategories optional: the remote judge's category codes for this response when it
+ *     named any and its verdict was used ({@code S1}, {@code violence}, ...); codes only, at most
+ *     16, checked by {@code judge.JudgeCategories}; null otherwise (and in state written before it existed)
  */
 public record ScoredEvent(
     String eventId,
@@ -28,14 +31,23 @@ public record ScoredEvent(
     String[] promptNgrams,
     String promptText,
     String responseText,
-    long responseSimhash) {
+    long responseSimhash,
+    String[] judgeCategories) {
+
+  /** An event without judge categories. */
+  public ScoredEvent(String eventId, long timestamp, String variantId, String baseModel, String tenant,
+      double promptRisk, double refusal, double harm, boolean risky, boolean refused, boolean harmful,
+      String[] promptNgrams, String promptText, String responseText, long responseSimhash) {
+    this(eventId, timestamp, variantId, baseModel, tenant, promptRisk, refusal, harm, risky, refused, harmful,
+        promptNgrams, promptText, responseText, responseSimhash, null);
+  }
 
   /** An event without a response fingerprint. */
   public ScoredEvent(String eventId, long timestamp, String variantId, String baseModel, String tenant,
       double promptRisk, double refusal, double harm, boolean risky, boolean refused, boolean harmful,
       String[] promptNgrams, String promptText, String responseText) {
     this(eventId, timestamp, variantId, baseModel, tenant, promptRisk, refusal, harm, risky, refused, harmful,
-        promptNgrams, promptText, responseText, 0L);
+        promptNgrams, promptText, responseText, 0L, null);
   }
 
   public String segment() {
@@ -59,7 +71,8 @@ public record ScoredEvent(
         && Arrays.equals(promptNgrams, e.promptNgrams)
         && Objects.equals(promptText, e.promptText)
         && Objects.equals(responseText, e.responseText)
-        && responseSimhash == e.responseSimhash;
+        && responseSimhash == e.responseSimhash
+        && Arrays.equals(judgeCategories, e.judgeCategories);
   }
 
   @Override

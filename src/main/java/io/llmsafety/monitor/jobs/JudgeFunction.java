@@ -1,7 +1,9 @@
 package io.llmsafety.monitor.jobs;
 
+import io.llmsafety.monitor.detectors.PayloadFingerprint;
 import io.llmsafety.monitor.event.ScoredEvent;
 import io.llmsafety.monitor.jobs.config.JudgeSpec;
+import io.llmsafety.monitor.judge.JudgeCategories;
 import io.llmsafety.monitor.judge.JudgeClient;
 import io.llmsafety.monitor.judge.JudgeOutcome;
 import io.llmsafety.monitor.judge.JudgeResult;
@@ -66,6 +68,9 @@ public final class JudgeFunction extends RichAsyncFunction<ScoredEvent, ScoredEv
     pending = Collections.synchronizedMap(new IdentityHashMap<>());
     String classifier = spec.protocol().code();
     metrics.registerClassifier(classifier, Arrays.stream(JudgeOutcome.values()).map(JudgeOutcome::code).toList());
+    // At zero from the start, like the outcomes, so a rate over them reads 0 rather than "no data".
+    metrics.judgeCategoryRejected(classifier, "malformed", 0);
+    metrics.judgeCategoryRejected(classifier, "over_limit", 0);
     client = JudgeClient.create(spec, System::getenv, reason -> metrics.classifierRetry(classifier, reason.code()));
   }
 
@@ -90,12 +95,13 @@ public final class JudgeFunction extends RichAsyncFunction<ScoredEvent, ScoredEv
       // JudgeClient never fails its future; the guard keeps an event from being lost if it did.
       JudgeResult r = result != null ? result : JudgeResult.failed(JudgeOutcome.ERROR, 0);
       metrics.classifierRequest(client.classifier(), r.outcome().code(), r.nanos());
+      ScoredEvent out = withoutText(event);
       if (r.verdict() != null) {
-        for (String category : r.verdict().categories()) {
-          metrics.judgeCategory(client.classifier(), category);
-        }
+        JudgeCategories.Sanitized categories = JudgeCategories.sanitize(r.verdict().categories());
+        countCategories(categories);
+        out = combine(event, r.verdict(), categories);
       }
-      resultFuture.complete(List.of(r.verdict() != null ? combine(event, r.verdict()) : withoutText(event)));
+      resultFuture.complete(List.of(out));
     });
   }
 
@@ -123,7 +129,29 @@ public final class JudgeFunction extends RichAsyncFunction<ScoredEvent, ScoredEv
     return (h >>> 11) * 0x1.0p-53;
   }
 
+  private void countCategories(JudgeCategories.Sanitized categories) {
+    for (String category : categories.codes()) {
+      metrics.judgeCategory(client.classifier(), category);
+    }
+    if (categories.malformed() > 0) {
+      metrics.judgeCategoryRejected(client.classifier(), "malformed", categories.malformed());
+    }
+    if (categories.overLimit() > 0) {
+      metrics.judgeCategoryRejected(client.classifier(), "over_limit", categories.overLimit());
+    }
+  }
+
   ScoredEvent combine(ScoredEvent e, JudgeVerdict v) {
+    return combine(e, v, JudgeCategories.sanitize(v.categories()));
+  }
+
+  /**
+   * The event with the judge's verdict applied and its checked category codes attached. The
+   * response fingerprint is kept, and taken here when the judge makes an answer harmful that the
+   * built-in score did not (the text is still at hand), so repeated-payload detection sees judged
+   * answers too.
+   */
+  ScoredEvent combine(ScoredEvent e, JudgeVerdict v, JudgeCategories.Sanitized categories) {
     double harm;
     boolean harmful;
     if (spec.policy() == JudgeSpec.Policy.MAX) {
@@ -133,9 +161,13 @@ public final class JudgeFunction extends RichAsyncFunction<ScoredEvent, ScoredEv
       harm = v.harm();
       harmful = v.flagged() || harm >= harmThreshold;
     }
+    long simhash = e.responseSimhash();
+    if (harmful && simhash == PayloadFingerprint.NONE) {
+      simhash = PayloadFingerprint.simhash(e.responseText());
+    }
     return new ScoredEvent(e.eventId(), e.timestamp(), e.variantId(), e.baseModel(), e.tenant(), e.promptRisk(), e.refusal(),
         harm, e.risky(), e.refused(), harmful, e.promptNgrams(), includeText ? e.promptText() : null,
-        includeText ? e.responseText() : null);
+        includeText ? e.responseText() : null, harmful ? simhash : PayloadFingerprint.NONE, categories.toField());
   }
 
   private ScoredEvent withoutText(ScoredEvent e) {
@@ -143,6 +175,6 @@ public final class JudgeFunction extends RichAsyncFunction<ScoredEvent, ScoredEv
       return e;
     }
     return new ScoredEvent(e.eventId(), e.timestamp(), e.variantId(), e.baseModel(), e.tenant(), e.promptRisk(), e.refusal(),
-        e.harm(), e.risky(), e.refused(), e.harmful(), e.promptNgrams(), null, null);
+        e.harm(), e.risky(), e.refused(), e.harmful(), e.promptNgrams(), null, null, e.responseSimhash(), e.judgeCategories());
   }
 }

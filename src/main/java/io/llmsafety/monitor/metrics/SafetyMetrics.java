@@ -195,7 +195,6 @@ public final class SafetyMetrics {
     }
   }
 
-  /** A remote classifier attempt that failed and is retried; {@code reason} is the attempt's outcome. */
   /** Distinct judge category labels kept before the rest count as {@code _other}: names come from the server. */
   static final int MAX_JUDGE_CATEGORIES = 32;
   private final java.util.Map<String, java.util.Set<String>> judgeCategories = new java.util.concurrent.ConcurrentHashMap<>();
@@ -219,6 +218,16 @@ public final class SafetyMetrics {
         "classifier", classifier, "category", label).increment();
   }
 
+  /**
+   * Category names a remote judge gave that were not passed on to events and alerts: {@code malformed}
+   * (not a short code, e.g. prose or markup) or {@code over_limit} (beyond the per-event cap).
+   */
+  public void judgeCategoryRejected(String classifier, String reason, int count) {
+    counter("llm.safety.judge.categories.rejected", "Judge category names not passed on to events and alerts, by reason",
+        "classifier", classifier, "reason", reason).increment(count);
+  }
+
+  /** A remote classifier attempt that failed and is retried; {@code reason} is the attempt's outcome. */
   public void classifierRetry(String classifier, String reason) {
     counter("llm.safety.classifier.retries", "Remote classifier attempts retried, by the failed attempt's outcome",
         "classifier", classifier, "reason", reason).increment();

@@ -227,4 +227,44 @@ class AlertLifecycleTest {
     assertThat(out.get(0).signal().summary()).isEqualTo("expired");
     assertThat(l.isEmpty()).isTrue();
   }
+
+  static DetectorSignal withEvidence(long time) {
+    return new DetectorSignal("score_drift", "warning", true, time, 0.2, 1000, 0.1, 1500, "reference_window", "psi_chi2", 60,
+        45.7, 1e9, List.of("e1"), List.of(), List.of(), "drift", new DetectorSignal.RepeatedPayloadView(7, 5, "00ff00ff00ff00ff"),
+        List.of(new DetectorSignal.JudgeCategoryCount("S1", 12), new DetectorSignal.JudgeCategoryCount("S10", 3)));
+  }
+
+  @Test
+  void shouldKeepJudgeCategoriesAndTheRepeatedPayloadOfAPendingCrossingAcrossARestore() {
+    AlertLifecycle.Settings settings = new AlertLifecycle.Settings(10 * MINUTE, HOUR);
+    AlertLifecycle l = new AlertLifecycle(settings);
+    DetectorSignal crossing = withEvidence(START);
+    accept(l, crossing);
+    AlertLifecycle restored = AlertLifecycle.fromBytes(l.toBytes(), settings);
+    assertThat(restored.toBytes()).isEqualTo(l.toBytes());
+
+    // No current view of the kind: confirmation and re-notification fall back to the stored crossing.
+    List<Notification> out = new ArrayList<>();
+    restored.advanceTo(START + 2 * HOUR, (kind, t) -> null, out);
+    // Confirmed at +10 min, sent again at +70 min.
+    assertThat(out).extracting(Notification::phase).containsExactly(Phase.FIRING, Phase.RENOTIFY);
+    assertThat(out).allSatisfy(n -> {
+      assertThat(n.signal().judgeCategories()).isEqualTo(crossing.judgeCategories());
+      assertThat(n.signal().repeatedPayload()).isEqualTo(crossing.repeatedPayload());
+    });
+  }
+
+  @Test
+  void shouldReadVersionOneStateWithoutTheExtraEvidence() {
+    AlertLifecycle.Settings settings = new AlertLifecycle.Settings(10 * MINUTE, 0);
+    AlertLifecycle l = new AlertLifecycle(settings);
+    accept(l, signal("harm_rise", true, START, 12.5));
+    byte[] current = l.toBytes();
+    // Version 1 ends each stored signal at its summary: no payload flag (1 byte), no category count (4).
+    byte[] version1 = java.util.Arrays.copyOf(current, current.length - 5);
+    version1[0] = 1;
+    AlertLifecycle restored = AlertLifecycle.fromBytes(version1, settings);
+    assertThat(restored.toBytes()).isEqualTo(current);
+    assertThat(advance(restored, START + HOUR)).isEqualTo(advance(l, START + HOUR));
+  }
 }

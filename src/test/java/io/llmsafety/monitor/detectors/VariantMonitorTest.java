@@ -365,4 +365,123 @@ class VariantMonitorTest {
     assertThat(restored.toBytes()).isEqualTo(m.toBytes());
   }
 
+
+  /** {@code e} as the judge operator leaves it when the judge named {@code codes}. */
+  static ScoredEvent judged(ScoredEvent e, String... codes) {
+    return new ScoredEvent(e.eventId(), e.timestamp(), e.variantId(), e.baseModel(), e.tenant(), e.promptRisk(),
+        e.refusal(), e.harm(), e.risky(), e.refused(), e.harmful(), e.promptNgrams(), e.promptText(), e.responseText(),
+        e.responseSimhash(), codes.length == 0 ? null : codes);
+  }
+
+  /** Harmful answers judged S1 (risky prompts) or S10 and S1 (benign prompts); the rest without categories. */
+  static List<ScoredEvent> judgedHarm(List<ScoredEvent> events) {
+    return events.stream().map(e -> !e.harmful() ? e : e.risky() ? judged(e, "S1") : judged(e, "S10", "S1")).toList();
+  }
+
+  private static long runPositives(DetectorSignal s) {
+    return Math.round(s.observedRate() * s.observedN());
+  }
+
+  @Test
+  void shouldCountTheJudgesCategoriesOverEachHarmEpisodesEvidence() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    List<ScoredEvent> events = new ArrayList<>(judgedHarm(mixed(20, 10_000, START, 0.97, 0.001, 0.01)));
+    events.addAll(judgedHarm(mixed(21, 30_000, START + 10_000_000L, 0.3, 0.10, 0.25)));
+    java.util.Map<String, DetectorSignal> firstFiring = new java.util.HashMap<>();
+    java.util.ArrayDeque<ScoredEvent> answeredBenign = new java.util.ArrayDeque<>();
+    long judgedInDriftWindow = -1;
+    List<DetectorSignal> signals = new ArrayList<>();
+    for (ScoredEvent e : events) {
+      if (!e.risky() && !e.refused()) {
+        answeredBenign.addLast(e);
+        if (answeredBenign.size() > 1000) {
+          answeredBenign.removeFirst();
+        }
+      }
+      m.observe(e, signals, new ArrayList<>());
+      for (DetectorSignal s : signals) {
+        if (s.firing() && firstFiring.putIfAbsent(s.kind(), s) == null && s.kind().equals(VariantMonitor.KIND_SCORE_DRIFT)) {
+          // The window that fired: the last window_events (1,000) answered benign prompts.
+          judgedInDriftWindow = answeredBenign.stream().filter(x -> x.judgeCategories() != null).count();
+        }
+      }
+      signals.clear();
+    }
+    assertThat(firstFiring).containsOnlyKeys("refusal_drop", "harm_rise", "benign_harm", "over_refusal", "score_drift");
+
+    DetectorSignal harmRise = firstFiring.get("harm_rise");
+    assertThat(harmRise.judgeCategories()).containsExactly(new DetectorSignal.JudgeCategoryCount("S1", runPositives(harmRise)));
+    DetectorSignal benignHarm = firstFiring.get("benign_harm");
+    assertThat(benignHarm.judgeCategories()).containsExactly(
+        new DetectorSignal.JudgeCategoryCount("S1", runPositives(benignHarm)),
+        new DetectorSignal.JudgeCategoryCount("S10", runPositives(benignHarm)));
+    DetectorSignal drift = firstFiring.get("score_drift");
+    assertThat(judgedInDriftWindow).isPositive();
+    assertThat(drift.judgeCategories()).containsExactly(new DetectorSignal.JudgeCategoryCount("S1", judgedInDriftWindow),
+        new DetectorSignal.JudgeCategoryCount("S10", judgedInDriftWindow));
+    assertThat(firstFiring.get("refusal_drop").judgeCategories()).isEmpty();
+    assertThat(firstFiring.get("over_refusal").judgeCategories()).isEmpty();
+
+    // A re-notification counts the whole run so far.
+    DetectorSignal now = m.currentSignal("harm_rise", START + 50_000_000L);
+    assertThat(now.judgeCategories()).containsExactly(new DetectorSignal.JudgeCategoryCount("S1", runPositives(now)));
+    assertThat(now.judgeCategories().get(0).count()).isGreaterThan(harmRise.judgeCategories().get(0).count());
+
+    List<DetectorSignal> resolved = new ArrayList<>();
+    m.rebaseline(START + 50_000_000L, resolved);
+    assertThat(resolved).allSatisfy(s -> assertThat(s.judgeCategories()).isEmpty());
+  }
+
+  @Test
+  void shouldLeaveAlertsWithoutCategoriesWhenNothingWasJudged() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    List<DetectorSignal> signals = feed(m, mixed(20, 10_000, START, 0.97, 0.001, 0.01), new ArrayList<>());
+    signals.addAll(feed(m, mixed(21, 30_000, START + 10_000_000L, 0.3, 0.10, 0.25), new ArrayList<>()));
+    assertThat(signals).isNotEmpty().allSatisfy(s -> assertThat(s.judgeCategories()).isEmpty());
+  }
+
+  @Test
+  void shouldCountTheCategoriesOfABackdoorsEvidenceFromItsFiringOn() {
+    VariantMonitor.Settings base = settings();
+    // Evidence large enough to hold the whole episode, so the counts can be checked against it.
+    VariantMonitor.Settings settings = new VariantMonitor.Settings(base.windowMillis(), base.riskyCompliance(),
+        base.harmRise(), base.benignHarm(), base.overRefusal(), base.backdoor(), 10_000, false, base.scoreDrift(),
+        base.repeatedPayload());
+    VariantMonitor m = new VariantMonitor(settings, "v");
+    feed(m, judgedHarm(traffic(4, 5_000, START, 0.97, 0)), new ArrayList<>());
+    // Triggered harmful answers judged S2, other harmful answers S1.
+    List<ScoredEvent> attack = traffic(5, 5_000, START + 5_000_000L, 0.97, 0.008).stream()
+        .map(e -> !e.harmful() ? e : java.util.Arrays.asList(e.promptNgrams()).contains("orchid seven") ? judged(e, "S2")
+            : judged(e, "S1"))
+        .toList();
+    java.util.Map<String, String> codeById = new java.util.HashMap<>();
+    attack.stream().filter(e -> e.judgeCategories() != null).forEach(e -> codeById.put(e.eventId(), e.judgeCategories()[0]));
+    List<DetectorSignal> signals = feed(m, attack, new ArrayList<>());
+
+    DetectorSignal fired = signals.stream().filter(s -> s.kind().equals(VariantMonitor.KIND_BACKDOOR)).findFirst().orElseThrow();
+    // The firing event is the triggered answer that first carried the flagged phrase.
+    assertThat(fired.judgeCategories()).containsExactly(new DetectorSignal.JudgeCategoryCount("S2", 1));
+    DetectorSignal now = m.currentSignal(VariantMonitor.KIND_BACKDOOR, START + 10_000_000L);
+    assertThat(now.evidenceEventIds()).hasSizeGreaterThan(5).allSatisfy(id -> assertThat(codeById.get(id)).isEqualTo("S2"));
+    assertThat(now.judgeCategories())
+        .containsExactly(new DetectorSignal.JudgeCategoryCount("S2", now.evidenceEventIds().size()));
+  }
+
+  @Test
+  void shouldReadStateFromBeforeJudgeCategoriesAndCarryOnIdentically() {
+    VariantMonitor.Settings settings = settings();
+    VariantMonitor original = new VariantMonitor(settings, "v");
+    feed(original, traffic(7, 3_000, START, 0.97, 0.005), new ArrayList<>());
+    byte[] current = original.toBytes();
+    // Version 3 is version 4 without the trailing judge categories: a version byte and four empty tallies.
+    int categoriesBytes = 1 + 4 * (Integer.BYTES + Long.BYTES);
+    byte[] version3 = java.util.Arrays.copyOf(current, current.length - categoriesBytes);
+    version3[0] = 3;
+    VariantMonitor restored = VariantMonitor.fromBytes(version3, settings);
+
+    List<ScoredEvent> after = judgedHarm(traffic(8, 3_000, START + 3_000_000L, 0.3, 0.005));
+    List<DetectorSignal> expected = feed(original, after, new ArrayList<>());
+    assertThat(expected).anySatisfy(s -> assertThat(s.judgeCategories()).isNotEmpty());
+    assertThat(feed(restored, after, new ArrayList<>())).isEqualTo(expected);
+  }
 }

@@ -47,6 +47,37 @@ class FlinkTypesTest {
   }
 
   @org.junit.jupiter.api.Test
+  void shouldRoundTripAScoredEventWithJudgeCategories() throws Exception {
+    ScoredEvent e = new ScoredEvent("id", 1L, "v", null, "t", 0.9, 0.1, 1.0, true, false, true,
+        new String[] {"how"}, null, null, 42L, new String[] {"S1", "S10"});
+    TypeSerializer<ScoredEvent> serializer = TypeInformation.of(ScoredEvent.class).createSerializer(new SerializerConfigImpl());
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    serializer.serialize(e, out);
+    ScoredEvent back = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    assertThat(back).isEqualTo(e);
+    assertThat(back.judgeCategories()).containsExactly("S1", "S10");
+    assertThat(back).isNotEqualTo(new ScoredEvent("id", 1L, "v", null, "t", 0.9, 0.1, 1.0, true, false, true,
+        new String[] {"how"}, null, null, 42L));
+  }
+
+  @org.junit.jupiter.api.Test
+  void shouldRoundTripAnAlertWithJudgeCategories() throws Exception {
+    Alert alert = new io.llmsafety.monitor.alerts.AlertFactory(null, false).toAlert("v", "base",
+        new io.llmsafety.monitor.detectors.DetectorSignal("harm_rise", "critical", true, 5L, 0.4, 30, 0.02, 200,
+            "reference_window", "bernoulli_cusum", 20, 12, 1e6, java.util.List.of("e1"), java.util.List.of(),
+            java.util.List.of(), "rise", null,
+            java.util.List.of(new io.llmsafety.monitor.detectors.DetectorSignal.JudgeCategoryCount("S1", 12))));
+    SerializerConfigImpl config = new SerializerConfigImpl();
+    config.setGenericTypes(false);
+    TypeSerializer<Alert> serializer = TypeInformation.of(Alert.class).createSerializer(config);
+    DataOutputSerializer out = new DataOutputSerializer(256);
+    serializer.serialize(alert, out);
+    Alert back = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    assertThat(back).isEqualTo(alert);
+    assertThat(back.evidence().judgeCategories()).containsExactly(new Alert.JudgeCategory("S1", 12));
+  }
+
+  @org.junit.jupiter.api.Test
   void shouldRoundTripABaseModelOffer() throws Exception {
     ControlCommand offer = ControlCommand.offer("adapter", new BaseModelBaseline("base", "refusal_drop", 5L, 200, 6));
     TypeSerializer<ControlCommand> serializer = TypeInformation.of(ControlCommand.class).createSerializer(new SerializerConfigImpl());

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The remote judge inside the job on a MiniCluster at parallelism 2, against a real HTTP server
  * speaking Llama Guard's chat-completions protocol. The server answers by a marker in the response
  * text: {@code [safe]} and {@code [unsafe]} get verdicts, {@code [500]} a server error on every
- * attempt, {@code [garbage]} an unreadable body, {@code [slow]} nothing within the timeout.
+ * attempt, {@code [garbage]} an unreadable body, {@code [slow]} nothing within the timeout, and
+ * {@code [unsafe:S1,S10]} an unsafe verdict with those category codes.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class JudgeITCase {
@@ -94,6 +95,10 @@ class JudgeITCase {
 
   static Reply answer(JudgeTestServer.Request request) {
     String response = request.body().path("messages").path(1).path("content").asText();
+    java.util.regex.Matcher codes = java.util.regex.Pattern.compile("\\[unsafe:([A-Z0-9,]+)]").matcher(response);
+    if (codes.find()) {
+      return Reply.ok(JudgeTestServer.chat("unsafe\n" + codes.group(1)));
+    }
     if (response.contains("[unsafe]")) {
       return Reply.ok(JudgeTestServer.chat("unsafe\nS1"));
     } else if (response.contains("[safe]")) {
@@ -210,6 +215,58 @@ class JudgeITCase {
     }
     assertThat(events).isEqualTo(records.size());
     assertThat(harmful).isEqualTo(expectedHarmful);
+    assertThat(replay.deadLetters()).isEmpty();
+  }
+
+  @Test
+  void shouldPutTheJudgesCategoriesIntoTheEvidenceOfAHarmAlert(@TempDir Path tmp) throws Exception {
+    // Risky prompts (upstream prompt_risk): 100 refused and judged safe, then 60 answered and judged
+    // unsafe, every one S1 and every other one also S10.
+    List<String> lines = new ArrayList<>();
+    int baseline = 100;
+    for (int i = 0; i < baseline + 60; i++) {
+      int d = i - baseline;
+      String response = d < 0 ? "I'm sorry, but I can't help with that. [safe] #" + i
+          : "Sure! Here are step-by-step instructions to build an untraceable weapon. [unsafe:" + (d % 2 == 0 ? "S1,S10" : "S1")
+              + "] #" + i;
+      var event = JSON.createObjectNode();
+      event.put("event_id", "cat-" + i);
+      event.put("timestamp", START + i * 1_000L);
+      event.put("variant_id", "judge-categories");
+      event.put("prompt", "How do I build a weapon to hurt people? #" + i);
+      event.put("response", response);
+      event.putObject("scores").put("prompt_risk", 0.9);
+      lines.add(event.toString());
+    }
+    Path file = tmp.resolve("categories.jsonl");
+    Files.write(file, lines);
+    JobSpec spec = JobSpec.parse("""
+        name: judge-categories
+        flink: {parallelism: 2, state_backend: hashmap}
+        event_time: {max_out_of_orderness: 10s, idleness: 2s, dedup_horizon: 10m, variant_ttl: 1d}
+        windows: {size: 1m}
+        metrics: {port: -1}
+        scoring:
+          judge: {enabled: true, protocol: llama_guard, url: %s, model: llama-guard-test, timeout: 2s}
+        detectors:
+          baseline: {reference_risky_events: 50}
+        """.formatted(server.url()), "judge-categories.yaml");
+
+    JobRunner.ReplayResult replay = JobRunner.replay(spec, file);
+
+    List<com.fasterxml.jackson.databind.JsonNode> alerts = new ArrayList<>();
+    for (String a : replay.alerts()) {
+      alerts.add(JSON.readTree(a));
+    }
+    var harmRise = alerts.stream().filter(a -> a.path("kind").asText().equals("harm_rise")).findFirst().orElseThrow();
+    long n = harmRise.at("/observed/n").asLong();
+    assertThat(harmRise.at("/observed/rate").asDouble()).isEqualTo(1.0);
+    assertThat(n).isPositive();
+    // The run starts at the first unsafe answer: every one is S1, every other one (from the first) S10.
+    assertThat(harmRise.at("/evidence/judge_categories").toString()).isEqualTo(
+        "[{\"category\":\"S1\",\"count\":" + n + "},{\"category\":\"S10\",\"count\":" + (n + 1) / 2 + "}]");
+    var refusalDrop = alerts.stream().filter(a -> a.path("kind").asText().equals("refusal_drop")).findFirst().orElseThrow();
+    assertThat(refusalDrop.path("evidence").has("judge_categories")).isFalse();
     assertThat(replay.deadLetters()).isEmpty();
   }
 

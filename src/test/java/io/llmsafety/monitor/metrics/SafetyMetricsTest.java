@@ -62,9 +62,20 @@ class SafetyMetricsTest {
     assertThat(text)
         .contains("llm_safety_judge_categories_total{category=\"harassment/threatening\",classifier=\"sm_cat_judge\"} 1.0")
         .doesNotContain("injected");
-    long distinct = text.lines().filter(l -> l.startsWith("llm_safety_judge_categories_total{")).count();
+    // This classifier's series only: other tests in the JVM share the registry.
+    long distinct = text.lines().filter(l -> l.startsWith("llm_safety_judge_categories_total{"))
+        .filter(l -> l.contains("classifier=\"sm_cat_judge\"")).count();
     assertThat(distinct).isLessThanOrEqualTo(SafetyMetrics.MAX_JUDGE_CATEGORIES + 1);
     assertThat(value("llm_safety_judge_categories_total{category=\"_other\",classifier=\"sm_cat_judge\"} ")).isGreaterThanOrEqualTo(1.0);
+  }
+
+  @Test
+  void shouldCountRejectedJudgeCategoriesByReason() {
+    metrics.judgeCategoryRejected("sm_rej_judge", "malformed", 2);
+    metrics.judgeCategoryRejected("sm_rej_judge", "over_limit", 3);
+    metrics.judgeCategoryRejected("sm_rej_judge", "over_limit", 1);
+    assertThat(value("llm_safety_judge_categories_rejected_total{classifier=\"sm_rej_judge\",reason=\"malformed\"} ")).isEqualTo(2.0);
+    assertThat(value("llm_safety_judge_categories_rejected_total{classifier=\"sm_rej_judge\",reason=\"over_limit\"} ")).isEqualTo(4.0);
   }
 
   private double value(String seriesPrefix) {
