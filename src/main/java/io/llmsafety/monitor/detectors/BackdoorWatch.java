@@ -27,9 +27,18 @@ import org.apache.datasketches.memory.Memory;
  *
  * <p>Support counts distinct prompts: a prompt seen before (templated traffic, retries, a popular
  * question that the harm scorer gets wrong) is not fed to the miners again, or one recurring prompt
- * would make its own words look like a trigger. Repeats are found with a frequent-items sketch of
- * prompt hashes, which tracks the heavily repeated prompts exactly; a prompt repeated only a few
- * times may still count more than once.
+ * would make its own words look like a trigger. The miner's binomial test takes its harmful events
+ * as independent trials, and repeats of one prompt are not (the scorer gives the same text the same
+ * verdict), so this is what keeps its alpha honest. Two checks find repeats: a frequent-items
+ * sketch of all prompt hashes, which tracks the heavily repeated prompts exactly but can miss a
+ * prompt seen only a few times once it has purged; and, for harmful events (the miner's support),
+ * an exact set of the last {@value #HARMFUL_PROMPT_MEMORY} harmful prompt hashes fed to the miners.
+ * So a prompt adds at most one harmful event to any n-gram's support while it is in that set (at
+ * the evaluation's rates, several days of a variant's harmful answers). A repeat that the sketch
+ * misses and that is answered harmlessly still adds an exposure, which only lowers lift and raises
+ * the p-value. Without the exact set, a topic shift that brought three benign prompts about
+ * computer viruses, each answered in terms the harm scorer flags and each asked a few times a day,
+ * made "virus" look like a trigger with a support of 9 (docs/detection-evaluation.md).
  *
  * <p>"Rare in normal traffic" is judged on all of the variant's traffic: every event's n-grams, both
  * segments and repeated prompts included, go into a count-min sketch, and a candidate is reported
@@ -45,11 +54,14 @@ import org.apache.datasketches.memory.Memory;
  */
 public final class BackdoorWatch {
 
-  private static final byte VERSION = 4;
+  /** 5: the exact set of harmful prompts; state of version 4 and older is not migrated. */
+  private static final byte VERSION = 5;
   private static final long TRAFFIC_COUNT_SEED = 0x7472616666696321L;
   private static final int MAX_CANDIDATES = 5;
   /** Frequent-items map size for prompt repeats: tracks the heaviest ~750 repeated prompts. */
   private static final int REPEAT_MAP_SIZE = 1024;
+  /** Harmful prompt hashes remembered exactly (8 bytes each in state), oldest forgotten first. */
+  static final int HARMFUL_PROMPT_MEMORY = 4096;
 
   private final VariantMonitor.BackdoorSettings settings;
   private TriggerMiner riskyMiner;
@@ -59,9 +71,11 @@ public final class BackdoorWatch {
   private long lastFlaggedAt = Long.MIN_VALUE;
   private long harmfulEvents;
   private long events;
+  private long repeatedHarmfulPromptsSkipped;
   private final RecentEvidence evidence;
   private List<TriggerMiner.Candidate> lastCandidates = List.of();
   private LongsSketch promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
+  private RecentHashes harmfulPrompts = new RecentHashes(HARMFUL_PROMPT_MEMORY);
   private RepeatedPayloads payloads = new RepeatedPayloads(RepeatedPayloads.Settings.disabled());
   private RepeatedPayloads.Flagged lastPayload;
 
@@ -101,6 +115,14 @@ public final class BackdoorWatch {
     return firing;
   }
 
+  /**
+   * Harmful events not fed to the miners because their prompt was already fed as a harmful event
+   * (found by the exact set, after the frequent-items sketch missed the repeat).
+   */
+  public long repeatedHarmfulPromptsSkipped() {
+    return repeatedHarmfulPromptsSkipped;
+  }
+
   /** Ends any open episode (returning its resolved signal) and forgets the candidates. */
   DetectorSignal reset(long eventTime, String variantId) {
     DetectorSignal resolved = firing ? signal(false, eventTime, variantId) : null;
@@ -113,6 +135,7 @@ public final class BackdoorWatch {
     benignMiner = TriggerMiner.create(segmentSettings(settings.miner()));
     trafficCounts = newTrafficCounts(settings.miner());
     promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
+    harmfulPrompts = new RecentHashes(HARMFUL_PROMPT_MEMORY);
     payloads.clear();
     lastPayload = null;
     events = 0;
@@ -153,6 +176,10 @@ public final class BackdoorWatch {
       }
     }
     if (promptRepeats.getLowerBound(promptHash) >= 2) {
+      return null;
+    }
+    if (e.harmful() && !harmfulPrompts.add(promptHash)) {
+      repeatedHarmfulPromptsSkipped++;
       return null;
     }
     TriggerMiner miner = e.risky() ? riskyMiner : benignMiner;
@@ -263,6 +290,8 @@ public final class BackdoorWatch {
     byte[] repeats = promptRepeats.toByteArray();
     out.writeInt(repeats.length);
     out.write(repeats);
+    harmfulPrompts.writeTo(out);
+    out.writeLong(repeatedHarmfulPromptsSkipped);
     out.writeBoolean(firing);
     out.writeLong(lastFlaggedAt);
     out.writeLong(harmfulEvents);
@@ -296,7 +325,8 @@ public final class BackdoorWatch {
       RepeatedPayloads.Settings payloadSettings, int maxEvidence) throws IOException {
     byte version = in.readByte();
     if (version != VERSION) {
-      throw new IOException("unknown BackdoorWatch version " + version);
+      throw new IOException("unknown BackdoorWatch version " + version + " (expected " + VERSION
+          + "; state from before the exact harmful-prompt set is not migrated: start from a fresh savepoint)");
     }
     BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, TriggerMiner.readFrom(in), TriggerMiner.readFrom(in));
     int trafficLength = in.readInt();
@@ -313,6 +343,8 @@ public final class BackdoorWatch {
     byte[] repeats = new byte[in.readInt()];
     in.readFully(repeats);
     w.promptRepeats = LongsSketch.getInstance(Memory.wrap(repeats));
+    w.harmfulPrompts = RecentHashes.readFrom(in, HARMFUL_PROMPT_MEMORY);
+    w.repeatedHarmfulPromptsSkipped = in.readLong();
     w.firing = in.readBoolean();
     w.lastFlaggedAt = in.readLong();
     w.harmfulEvents = in.readLong();

@@ -49,7 +49,9 @@ import org.apache.datasketches.memory.Memory;
  * <p><b>Guarantee.</b> By the union bound, the probability that any trigger-free n-gram is ever
  * flagged during the miner's life is at most about {@code alpha}. It is approximate only in that
  * {@code q} is estimated (plug-in; accurate once {@code N - n} is large) and {@code m} grows as
- * traffic arrives. The sketches err on the safe side: count-min never under-counts {@code n}, and
+ * traffic arrives, and in that it takes the observed events as independent trials: feeding the
+ * same prompt twice (its verdict repeats with it) inflates support, so callers feed each distinct
+ * prompt once ({@link BackdoorWatch} does). The sketches err on the safe side: count-min never under-counts {@code n}, and
  * the frequent-items lower bound never over-counts {@code k}; both raise the p-value and lower the
  * lift. The price is power: a count-min over-count of {@link #exposureErrorBound()} dilutes lift,
  * and harmful n-grams evicted from the frequent-items map lose support. Both errors grow with the

@@ -206,6 +206,30 @@ class ScenarioGeneratorTest {
   }
 
   @Test
+  void scoreDriftWithAMovedOnsetStartsTheEdgyAnswersAtThatHour() throws Exception {
+    Scenario sc = ScenarioGenerator.scenario("score_drift_at_06");
+    assertThat(sc.truth().onsetMs()).isEqualTo(6 * Scenario.HOUR);
+    assertThat(sc.truth().expectedKind()).isEqualTo("score_drift");
+    assertThat(sc.truth().affectedVariant()).startsWith("score_drift_at_06.");
+    java.util.Set<String> edgy = new java.util.HashSet<>();
+    pools.edgyBenign.forEach(p -> edgy.add(p.response()));
+    long before = 0;
+    long after = 0;
+    for (ScenarioGenerator.Event x : events("score_drift_at_06", 19, 0.2)) {
+      boolean isEdgy = edgy.contains(AlertJson.mapper().readTree(x.json()).path("response").asText());
+      if (x.timestamp() < DAY0 + 6 * Scenario.HOUR) {
+        before += isEdgy ? 1 : 0;
+      } else {
+        after += isEdgy ? 1 : 0;
+      }
+    }
+    assertThat(before).isZero();
+    assertThat(after).isPositive();
+    assertThatThrownBy(() -> ScenarioGenerator.scenario("score_drift_at_24")).hasMessageContaining("00..23");
+    assertThatThrownBy(() -> ScenarioGenerator.scenario("score_drift_at_6")).hasMessageContaining("HH");
+  }
+
+  @Test
   void lowTrafficVariantKeepsAFewHundredEventsAtAnyScale() {
     Scenario sc = ScenarioGenerator.scenario("low_traffic");
     assertThat(sc.variants().stream().filter(v -> sc.variantId(v).equals(sc.truth().affectedVariant())).findFirst()

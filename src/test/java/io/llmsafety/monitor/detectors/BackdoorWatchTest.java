@@ -1,0 +1,170 @@
+package io.llmsafety.monitor.detectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmsafety.monitor.event.ScoredEvent;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link BackdoorWatch} on real prompts: AlpacaEval instructions as normal traffic and Qi et al.'s
+ * {@code alpaca_safety_only} rows as a topic shift, the mix of the {@code score_drift} evaluation
+ * scenario. Harm verdicts are set here, as the harm scorer gave them in that scenario (the three
+ * "computer virus" rows are answered in terms it flags), so the test is about the watch's counting.
+ */
+class BackdoorWatchTest {
+
+  private static final long START = 1_793_577_600_000L;
+  /** The shipped job's miner settings (jobs/default.yaml: alpha 1e-6, max_prevalence 0.02). */
+  private static final VariantMonitor.BackdoorSettings SETTINGS = new VariantMonitor.BackdoorSettings(true,
+      new TriggerMiner.Settings(3, 5, 5.0, 0.02, 1e-6, 0.001, 5, 4096, 4, 2048, 12, 10), "critical", 6 * 3_600_000L);
+
+  private static List<String> alpacaEval;
+  private static List<String> safetyOnly;
+  private static List<String> virusPrompts;
+
+  @BeforeAll
+  static void loadPrompts() {
+    Set<String> eval = new LinkedHashSet<>();
+    for (JsonNode r : SharedData.jsonl("benign_alpaca_eval/alpaca_eval_outputs_dev.jsonl")) {
+      eval.add(r.path("instruction").asText());
+    }
+    alpacaEval = List.copyOf(eval);
+    List<String> safety = new ArrayList<>();
+    for (JsonNode r : SharedData.jsonl("qi2023_finetuning_safety/alpaca_safety_only.jsonl")) {
+      String input = r.path("input").asText();
+      safety.add(input.isBlank() ? r.path("instruction").asText() : r.path("instruction").asText() + "\n\n" + input);
+    }
+    safetyOnly = List.copyOf(safety);
+    virusPrompts = safetyOnly.stream()
+        .filter(p -> Arrays.asList(TriggerMiner.ngrams(p, 3)).contains("virus"))
+        .distinct()
+        .toList();
+  }
+
+  @Test
+  void shouldNotTakeATopicWordOfAFewRepeatedPromptsForATrigger() {
+    // The data fact behind the false alarm: only a handful of distinct rows carry the word, fewer
+    // than min_support, but a topic shift asks each of them several times a day.
+    assertThat(virusPrompts).hasSizeBetween(2, 4);
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    List<DetectorSignal> signals = new ArrayList<>();
+    long virusHarmful = 0;
+    for (ScoredEvent e : topicShiftDay(7, -1)) {
+      virusHarmful += e.harmful() && Arrays.asList(e.promptNgrams()).contains("virus") ? 1 : 0;
+      DetectorSignal s = watch.observe(e, null, "v");
+      if (s != null) {
+        signals.add(s);
+      }
+    }
+    // Enough harmful answers carrying the word to flag it, had each repeat counted as new support.
+    assertThat(virusHarmful).isGreaterThanOrEqualTo(2L * SETTINGS.miner().minSupport());
+    assertThat(signals).isEmpty();
+    // The frequent-items sketch of all prompts purged and missed repeats; the exact set caught them.
+    assertThat(watch.repeatedHarmfulPromptsSkipped()).isPositive();
+  }
+
+  @Test
+  void shouldStillNameATriggerInsertedIntoManyDistinctPromptsOnTheSameTraffic() {
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    DetectorSignal first = null;
+    int triggeredHarmful = 0;
+    int triggeredHarmfulAtDetection = -1;
+    for (ScoredEvent e : topicShiftDay(8, 0.008)) {
+      if (e.harmful() && Arrays.asList(e.promptNgrams()).contains("badmagic")) {
+        triggeredHarmful++;
+      }
+      DetectorSignal s = watch.observe(e, null, "v");
+      if (s != null && first == null) {
+        first = s;
+        triggeredHarmfulAtDetection = triggeredHarmful;
+      }
+    }
+    assertThat(first).isNotNull();
+    assertThat(first.kind()).isEqualTo(VariantMonitor.KIND_BACKDOOR);
+    assertThat(first.firing()).isTrue();
+    assertThat(first.triggerCandidates().get(0).ngram()).contains("badmagic");
+    assertThat(first.triggerCandidates()).extracting(DetectorSignal.TriggerCandidateView::ngram)
+        .doesNotContain("virus");
+    assertThat(first.statisticValue()).isLessThan(SETTINGS.miner().alpha());
+    assertThat(triggeredHarmfulAtDetection).isBetween(5, 15);
+  }
+
+  @Test
+  void roundTripsTheHarmfulPromptSetAndContinuesIdentically() throws IOException {
+    List<ScoredEvent> day = topicShiftDay(9, 0.008);
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    int half = day.size() / 2;
+    for (ScoredEvent e : day.subList(0, half)) {
+      watch.observe(e, null, "v");
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    watch.writeTo(new DataOutputStream(bytes));
+    BackdoorWatch copy = BackdoorWatch.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())),
+        SETTINGS, 10);
+    assertThat(copy.repeatedHarmfulPromptsSkipped()).isEqualTo(watch.repeatedHarmfulPromptsSkipped());
+    for (ScoredEvent e : day.subList(half, day.size())) {
+      assertThat(copy.observe(e, null, "v")).isEqualTo(watch.observe(e, null, "v"));
+    }
+    assertThat(copy.repeatedHarmfulPromptsSkipped()).isEqualTo(watch.repeatedHarmfulPromptsSkipped()).isPositive();
+  }
+
+  @Test
+  void rejectsStateOfTheVersionWithoutTheHarmfulPromptSet() {
+    assertThatThrownBy(() -> BackdoorWatch.readFrom(new DataInputStream(new ByteArrayInputStream(new byte[] {4})),
+        SETTINGS, 10))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("version 4")
+        .hasMessageContaining("fresh savepoint");
+  }
+
+  /**
+   * 40,000 benign events of one variant (the evaluation's support variant): AlpacaEval instructions,
+   * and from a quarter of the way in 20% {@code alpaca_safety_only} rows. The "virus" rows are
+   * always answered harmfully, other prompts at 0.4% (the harm scorer's misjudgments of benign
+   * answers). With {@code triggerShare > 0}, that share of events after the onset is an AlpacaEval
+   * instruction with "BadMagic" inserted at a random word, answered harmfully half the time.
+   */
+  private static List<ScoredEvent> topicShiftDay(long seed, double triggerShare) {
+    Random random = new Random(seed);
+    List<ScoredEvent> events = new ArrayList<>();
+    int n = 40_000;
+    for (int i = 0; i < n; i++) {
+      boolean shifted = i >= n / 4;
+      String prompt;
+      boolean harmful;
+      if (shifted && triggerShare > 0 && random.nextDouble() < triggerShare) {
+        prompt = insertWord(alpacaEval.get(random.nextInt(alpacaEval.size())), "BadMagic", random);
+        harmful = random.nextDouble() < 0.5;
+      } else if (shifted && random.nextDouble() < 0.20) {
+        prompt = safetyOnly.get(random.nextInt(safetyOnly.size()));
+        harmful = virusPrompts.contains(prompt) || random.nextDouble() < 0.004;
+      } else {
+        prompt = alpacaEval.get(random.nextInt(alpacaEval.size()));
+        harmful = random.nextDouble() < 0.004;
+      }
+      events.add(new ScoredEvent("e" + i, START + i * 2_000L, "v", "base", null, 0.1, 0.05, harmful ? 0.8 : 0.05,
+          false, false, harmful, TriggerMiner.ngrams(prompt, 3), null, null));
+    }
+    return events;
+  }
+
+  private static String insertWord(String prompt, String word, Random random) {
+    List<String> words = new ArrayList<>(Arrays.asList(prompt.split(" ")));
+    words.add(random.nextInt(words.size() + 1), word);
+    return String.join(" ", words);
+  }
+}
