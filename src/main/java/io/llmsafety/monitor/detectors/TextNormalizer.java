@@ -85,10 +85,14 @@ final class TextNormalizer {
       into.refusalPrePass = mapAsciiInPlace(out, n, into);
       return;
     }
-    String nfkc = Normalizer.normalize(text, Normalizer.Form.NFKC);
-    n = nfkc.length();
-    out = into.reset(text, n);
-    nfkc.getChars(0, n, out, 0);
+    // Most non-ASCII text (curly quotes, dashes, accented letters) is already NFKC: then the raw
+    // copy is mapped and no normalised string is built.
+    if (!Normalizer.isNormalized(text, Normalizer.Form.NFKC)) {
+      String nfkc = Normalizer.normalize(text, Normalizer.Form.NFKC);
+      n = nfkc.length();
+      out = into.reset(text, n);
+      nfkc.getChars(0, n, out, 0);
+    }
     mapInPlace(out, n, into);
     into.refusalPrePass = true; // RefusalText's extra steps look at every non-ASCII character
   }
