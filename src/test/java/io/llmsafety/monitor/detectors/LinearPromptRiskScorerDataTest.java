@@ -49,8 +49,7 @@ class LinearPromptRiskScorerDataTest {
   @Test
   void shouldRarelyFlagHeldOutEverydayInstructions() {
     assertThat(cv.bySource().get("alpaca_eval").falsePositiveRate()).isLessThanOrEqualTo(0.04);
-    // 2.6% on this quarter-size subsample without character n-grams (1.0% in the full grouped CV).
-    assertThat(cv.bySource().get("instructions_benign").falsePositiveRate()).isLessThanOrEqualTo(0.03);
+    assertThat(cv.bySource().get("instructions_benign").falsePositiveRate()).isLessThanOrEqualTo(0.02);
   }
 
   @Test
