@@ -28,8 +28,8 @@ public record HashedTextFeatures(
     void endGroup(int count);
   }
 
-  private static final int FNV_OFFSET = 0x811C9DC5;
-  private static final int FNV_PRIME = 0x01000193;
+  static final int FNV_OFFSET = 0x811C9DC5;
+  static final int FNV_PRIME = 0x01000193;
   private static final int SEED_WORD = 0x5EED0001;
   private static final int SEED_BIGRAM = 0x5EED0002;
   private static final int SEED_CHAR = 0x5EED0003;
@@ -131,41 +131,56 @@ public record HashedTextFeatures(
    * in {@link #extract}'s order.
    */
   double weightedSum(char[] normalized, int length, short[] weights) {
-    int len = Math.min(length, scanChars);
+    NormalizedText text = new NormalizedText(0);
+    text.chars = normalized;
+    text.length = length;
+    return weightedSum(text, weights);
+  }
+
+  /**
+   * {@link #weightedSum(char[], int, short[])} of a normalised text, reading its words from the
+   * text's {@link WordHashes}, which every model scoring the same text shares.
+   */
+  double weightedSum(NormalizedText text, short[] weights) {
+    char[] normalized = text.chars;
+    int len = Math.min(text.length, scanChars);
     int mask = (1 << bucketBits) - 1;
-    Scratch scratch = SCRATCH.get();
-    // Word hashes first (a word ends at least every other character), weights summed after.
-    int[] hashes = scratch.hashes(len + 1);
-    int words = 0;
-    int i = 0;
-    while (i < len) {
-      char c = normalized[i];
-      if (!isWordChar(c)) {
-        i++;
-        continue;
+    WordHashes w = text.words();
+    int words = w.upTo(normalized, text.length, len);
+    // A word running past the scan limit counts cut at the limit, so it is hashed again here.
+    int last = words - 1;
+    int lastFnv = 0;
+    if (words > 0) {
+      lastFnv = w.fnv[last];
+      if (w.end[last] > len) {
+        int h = FNV_OFFSET;
+        for (int i = w.start[last]; i < len; i++) {
+          h = (h ^ normalized[i]) * FNV_PRIME;
+        }
+        lastFnv = h;
       }
-      int h = FNV_OFFSET;
-      while (i < len && isWordChar(c = normalized[i])) {
-        h = (h ^ c) * FNV_PRIME;
-        i++;
-      }
-      hashes[words++] = h;
-    }
-    long wordSum = 0;
-    for (int k = 0; k < words; k++) {
-      wordSum += signed(weights, fmix32(hashes[k] ^ SEED_WORD), mask);
     }
     double total = 0;
     if (words > 0) {
+      int[] unigram = w.unigram;
+      long wordSum = 0;
+      for (int k = 0; k < last; k++) {
+        wordSum += signed(weights, unigram[k], mask);
+      }
+      wordSum += signed(weights, unigramHash(lastFnv), mask);
       total += wordSum / Math.sqrt(words);
     }
     if (wordBigrams && words > 1) {
+      int[] bigram = w.bigram;
       long bigramSum = 0;
-      for (int k = 1; k < words; k++) {
-        bigramSum += signed(weights, fmix32(hashes[k - 1] * 31 + fmix32(hashes[k] ^ SEED_BIGRAM)), mask);
+      for (int k = 1; k < last; k++) {
+        bigramSum += signed(weights, bigram[k], mask);
       }
+      bigramSum += signed(weights, bigramHash(w.fnv[last - 1], lastFnv), mask);
       total += bigramSum / Math.sqrt(words - 1);
     }
+    Scratch scratch = SCRATCH.get();
+    int[] hashes;
     if (charMin > 0) {
       int padded = len + 2;
       char[] p = scratch.padded(padded);
@@ -245,7 +260,17 @@ public record HashedTextFeatures(
     }
   }
 
-  private static boolean isWordChar(char c) {
+  /** Unigram feature hash of a word with FNV-1a hash {@code h}. */
+  static int unigramHash(int h) {
+    return fmix32(h ^ SEED_WORD);
+  }
+
+  /** Bigram feature hash of consecutive words with FNV-1a hashes {@code prev} and {@code h}. */
+  static int bigramHash(int prev, int h) {
+    return fmix32(prev * 31 + fmix32(h ^ SEED_BIGRAM));
+  }
+
+  static boolean isWordChar(char c) {
     return c < 128 ? ASCII_WORD[c] : Character.isLetterOrDigit(c);
   }
 

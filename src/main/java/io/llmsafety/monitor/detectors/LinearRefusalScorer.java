@@ -58,7 +58,7 @@ public final class LinearRefusalScorer implements RefusalScorer {
     last.known = text == shared || java.util.Arrays.equals(
         text.chars, 0, text.length, shared.chars, 0, shared.length);
     last.score = LexiconRefusalScorer.sigmoid(cues.logit);
-    return LinearTextModel.sigmoid(model.logit(text.chars, text.length, dense(cues, text.length, last.dense)));
+    return LinearTextModel.sigmoid(model.logit(text, dense(cues, text.length, last.dense)));
   }
 
   /**

@@ -97,7 +97,7 @@ public final class LinearTextModel {
   }
 
   double logit(NormalizedText normalized, double[] dense) {
-    double z = bias + features.weightedSum(normalized.chars, normalized.length, weights) * scale;
+    double z = bias + features.weightedSum(normalized, weights) * scale;
     for (int k = 0; k < denseWeights.length; k++) {
       z += denseWeights[k] * dense[k];
     }

@@ -17,10 +17,17 @@ final class NormalizedText {
   int length;
   /** The raw text this was normalised from; compared by identity. */
   String source;
+  /**
+   * Whether {@link RefusalText}'s extra steps may change this text (set when it is filled from
+   * its source by {@link TextNormalizer}; true when unknown).
+   */
+  boolean refusalPrePass = true;
   private String string;
   /** One memoised value per text (the prompt lexicon's log-odds, computed by two scorers). */
   private Object memoOwner;
   private double memo;
+  /** Its words and their feature hashes, shared by the models scoring this text. */
+  private WordHashes words;
 
   NormalizedText(int capacity) {
     chars = new char[capacity];
@@ -46,9 +53,21 @@ final class NormalizedText {
     }
     this.source = source;
     this.length = 0;
+    this.refusalPrePass = true;
     this.string = null;
     this.memoOwner = null;
+    if (words != null) {
+      words.reset();
+    }
     return chars;
+  }
+
+  /** The word hashes of this text, filled on demand ({@link WordHashes#upTo}). */
+  WordHashes words() {
+    if (words == null) {
+      words = new WordHashes();
+    }
+    return words;
   }
 
   boolean holds(String normalized) {

@@ -24,6 +24,8 @@ final class PhraseMatcher {
   private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789 '-.,:/?!;";
   private static final int OTHER = ALPHABET.length();
   private static final int SIGMA = OTHER + 1;
+  /** Classes below this are letters and digits. */
+  private static final int WORD_CLASSES = 36;
   private static final byte[] CLASS = new byte[128];
   private static final boolean[] ASCII_WORD = new boolean[128];
 
@@ -54,6 +56,17 @@ final class PhraseMatcher {
   private final int[] endStart;
   private final int[] endPhrase;
   private final boolean[] prefix;
+
+  // Start filter on the first three characters: most word starts begin no phrase, and a walk
+  // from them costs a few unpredictable branches per character. Bit (c0, c1, c2) of the class
+  // triple is set when some phrase can begin with it; depth3Node[rank of the bit] is the trie node
+  // those three characters lead to, or WALK_FROM_ROOT where a shorter phrase may end inside them.
+  // A character past the end of the text counts as OTHER, which no phrase of three or more
+  // characters contains. Null when some phrase starts with a non-word character.
+  private final long[] startBits;
+  private final int[] startRank;
+  private final int[] depth3Node;
+  private static final int WALK_FROM_ROOT = -1;
 
   PhraseMatcher(List<String> phrases) {
     List<int[]> rows = new ArrayList<>();
@@ -143,6 +156,54 @@ final class PhraseMatcher {
     edgeStart[nodes] = edgeList.size();
     edges = edgeList.stream().mapToInt(Integer::intValue).toArray();
     endStart[nodes] = e;
+
+    boolean wordStarts = true;
+    for (String phrase : phrases) {
+      wordStarts &= isWordChar(phrase.charAt(0));
+    }
+    if (!wordStarts) {
+      startBits = null;
+      startRank = null;
+      depth3Node = null;
+      return;
+    }
+    // Keys with a short phrase ending at depth 1 or 2 must be walked from the root.
+    java.util.TreeMap<Integer, Integer> keyNode = new java.util.TreeMap<>();
+    for (int p = 0; p < phrases.size(); p++) {
+      String phrase = prefix[p] ? phrases.get(p).substring(0, phrases.get(p).length() - 1) : phrases.get(p);
+      int c0 = classOf(phrase.charAt(0));
+      if (phrase.length() >= 3) {
+        int key = (c0 * SIGMA + classOf(phrase.charAt(1))) * SIGMA + classOf(phrase.charAt(2));
+        keyNode.merge(key, nodeOf(phrase.substring(0, 3)), (a, b) -> a == WALK_FROM_ROOT ? a : b);
+        continue;
+      }
+      for (int c1 = 0; c1 < SIGMA; c1++) {
+        if (phrase.length() == 2 && c1 != classOf(phrase.charAt(1))) {
+          continue;
+        }
+        for (int c2 = 0; c2 < SIGMA; c2++) {
+          keyNode.put((c0 * SIGMA + c1) * SIGMA + c2, WALK_FROM_ROOT);
+        }
+      }
+    }
+    startBits = new long[(SIGMA * SIGMA * SIGMA + 63) / 64];
+    for (int key : keyNode.keySet()) {
+      startBits[key >>> 6] |= 1L << key;
+    }
+    startRank = new int[startBits.length];
+    for (int w = 1; w < startBits.length; w++) {
+      startRank[w] = startRank[w - 1] + Long.bitCount(startBits[w - 1]);
+    }
+    depth3Node = keyNode.values().stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** The trie node that {@code s} leads to from the root (it is a prefix of some phrase). */
+  private int nodeOf(String s) {
+    int node = 0;
+    for (int i = 0; i < s.length(); i++) {
+      node = child(node, classOf(s.charAt(i)));
+    }
+    return node;
   }
 
   /** Reports every word-bounded match that starts before {@code limit}, in order of start. */
@@ -154,25 +215,62 @@ final class PhraseMatcher {
   /** Same as {@link #scan(String, int, Visitor)} over {@code text[0, length)}. */
   void scan(char[] text, int length, int limit, Visitor visitor) {
     int starts = Math.min(length, limit);
-    for (int i = 0; i < starts; i++) {
-      if (i > 0 && isWordChar(text[i - 1])) {
-        continue; // a match must start at a word boundary
+    if (startBits == null) {
+      for (int i = 0; i < starts; i++) {
+        if (i == 0 || !isWordChar(text[i - 1])) {
+          walk(text, length, i, i, 0, visitor);
+        }
       }
-      int node = 0;
-      for (int j = i; j < length; j++) {
-        node = child(node, classOf(text[j]));
-        if (node == 0) {
-          break;
-        }
-        int last = endStart[node + 1];
-        for (int h = endStart[node]; h < last; h++) {
-          int p = endPhrase[h];
-          if (prefix[p] || j + 1 == length || !isWordChar(text[j + 1])) {
-            visitor.match(p, i);
-          }
-        }
+      return;
+    }
+    boolean afterWord = false;
+    for (int i = 0; i < starts; i++) {
+      char c = text[i];
+      boolean boundary = !afterWord;
+      afterWord = isWordChar(c);
+      // Every phrase starts with a letter or digit, so only word starts can begin a match.
+      if (!boundary || c >= 128 || CLASS[c] >= WORD_CLASSES) {
+        continue;
+      }
+      int key = (CLASS[c] * SIGMA + classAt(text, length, i + 1)) * SIGMA + classAt(text, length, i + 2);
+      long bits = startBits[key >>> 6];
+      if ((bits & 1L << key) == 0) {
+        continue;
+      }
+      int node = depth3Node[startRank[key >>> 6] + Long.bitCount(bits & ((1L << key) - 1))];
+      if (node == WALK_FROM_ROOT) {
+        walk(text, length, i, i, 0, visitor);
+      } else {
+        report(text, length, i, i + 2, node, visitor);
+        walk(text, length, i, i + 3, node, visitor);
       }
     }
+  }
+
+  /** Walks the trie from {@code node} over {@code text[j..]}, reporting matches that start at {@code i}. */
+  private void walk(char[] text, int length, int i, int j, int node, Visitor visitor) {
+    for (; j < length; j++) {
+      node = child(node, classOf(text[j]));
+      if (node == 0) {
+        break;
+      }
+      report(text, length, i, j, node, visitor);
+    }
+  }
+
+  /** Reports the phrases ending at {@code node}, i.e. at {@code text[j]}, that end on a word boundary. */
+  private void report(char[] text, int length, int i, int j, int node, Visitor visitor) {
+    int last = endStart[node + 1];
+    for (int h = endStart[node]; h < last; h++) {
+      int p = endPhrase[h];
+      if (prefix[p] || j + 1 == length || !isWordChar(text[j + 1])) {
+        visitor.match(p, i);
+      }
+    }
+  }
+
+  private static int classAt(char[] text, int length, int i) {
+    return i < length ? classOf(text[i]) : OTHER;
   }
 
   private int child(int node, int cls) {

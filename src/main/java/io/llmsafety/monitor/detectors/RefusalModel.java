@@ -113,14 +113,13 @@ public final class RefusalModel {
 
   /** Log-odds for normalised text and dense feature values in {@link #denseNames} order. */
   public double logit(String normalized, double[] dense) {
-    NormalizedText text = NormalizedText.of(normalized);
-    return logit(text.chars, text.length, dense);
+    return logit(NormalizedText.of(normalized), dense);
   }
 
-  /** Same as {@link #logit(String, double[])} for normalised text {@code text[0, length)}. */
-  double logit(char[] text, int length, double[] dense) {
-    double z = bias + opening.weightedSum(text, length, openingWeights) * openingScale;
-    z += body.weightedSum(text, length, bodyWeights) * bodyScale;
+  /** Same as {@link #logit(String, double[])}; both regions read the text's shared word hashes. */
+  double logit(NormalizedText text, double[] dense) {
+    double z = bias + opening.weightedSum(text, openingWeights) * openingScale;
+    z += body.weightedSum(text, bodyWeights) * bodyScale;
     for (int k = 0; k < denseWeights.length; k++) {
       z += denseWeights[k] * dense[k];
     }

@@ -39,7 +39,7 @@ final class RefusalText {
    * this thread's buffer, valid until the next call on this thread.
    */
   static NormalizedText normalized(String text, NormalizedText shared) {
-    if (text == null || text.isEmpty() || !needsPrePass(text)) {
+    if (text == null || text.isEmpty() || !shared.refusalPrePass) {
       return shared;
     }
     Buffers b = BUFFERS.get();
@@ -57,7 +57,8 @@ final class RefusalText {
 
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
-  private static boolean needsPrePass(String s) {
+  /** Whether the extra steps may change {@code s}; {@link TextNormalizer} finds the same on its pass. */
+  static boolean needsPrePass(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c >= 0x80 || c == '[') {

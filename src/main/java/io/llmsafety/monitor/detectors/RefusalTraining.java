@@ -69,7 +69,7 @@ public final class RefusalTraining {
       int iterations, double alpacaWeight) {
 
     public static Settings defaults() {
-      return new Settings(new HashedTextFeatures(17, true, 3, 5, 200),
+      return new Settings(new HashedTextFeatures(14, true, 3, 3, 200),
           new HashedTextFeatures(16, true, 0, 0, 2000), 1e-4, 150, 0.3);
     }
   }

@@ -61,7 +61,7 @@ public final class ScorerTraining {
     public static Settings defaults(String task) {
       return switch (task) {
         case LinearHarmScorer.KIND -> new Settings(new HashedTextFeatures(16, true, 0, 0, 2000), 1e-4, 150, 5);
-        case LinearPromptRiskScorer.KIND -> new Settings(new HashedTextFeatures(18, true, 3, 5, 1000), 1e-4, 150, 5);
+        case LinearPromptRiskScorer.KIND -> new Settings(new HashedTextFeatures(16, true, 4, 4, 1000), 1e-4, 150, 5);
         default -> throw new IllegalArgumentException("unknown task " + task);
       };
     }

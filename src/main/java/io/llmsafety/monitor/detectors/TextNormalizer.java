@@ -81,13 +81,20 @@ final class TextNormalizer {
     int n = text.length();
     char[] out = into.reset(text, n);
     text.getChars(0, n, out, 0);
-    if (!isPlainAscii(out, n)) {
+    if (isPlainAscii(out, n)) {
+      into.refusalPrePass = mapAsciiInPlace(out, n, into);
+      return;
+    }
+    // Most non-ASCII text (curly quotes, dashes, accented letters) is already NFKC: then the raw
+    // copy is mapped and no normalised string is built.
+    if (!Normalizer.isNormalized(text, Normalizer.Form.NFKC)) {
       String nfkc = Normalizer.normalize(text, Normalizer.Form.NFKC);
       n = nfkc.length();
       out = into.reset(text, n);
       nfkc.getChars(0, n, out, 0);
     }
     mapInPlace(out, n, into);
+    into.refusalPrePass = true; // RefusalText's extra steps look at every non-ASCII character
   }
 
   /**
@@ -104,6 +111,52 @@ final class TextNormalizer {
       nfkc.getChars(0, n, out, 0);
     }
     mapInPlace(out, n, into);
+  }
+
+  // Raw ASCII characters that make RefusalText's pre-pass necessary (a link's '[', a list
+  // bullet: '-' or '+' then a space, after a newline, a space or at the start), as bits.
+  private static final int OPEN_BRACKET = 1;
+  private static final int BULLET = 2;
+  private static final int SPACE_AFTER = 4;
+  private static final int LINE_BEFORE = 8;
+  private static final byte[] RAW_FLAGS = new byte[128];
+
+  static {
+    RAW_FLAGS['['] = OPEN_BRACKET;
+    RAW_FLAGS['-'] = BULLET;
+    RAW_FLAGS['+'] = BULLET;
+    RAW_FLAGS[' '] = SPACE_AFTER | LINE_BEFORE;
+    RAW_FLAGS['\n'] = LINE_BEFORE;
+  }
+
+  /**
+   * {@link #mapInPlace} of plain ASCII text, also telling whether {@link RefusalText} needs its
+   * pre-pass for it (the same test as {@code RefusalText.needsPrePass}, done on the way).
+   */
+  private static boolean mapAsciiInPlace(char[] out, int n, NormalizedText into) {
+    int len = 0;
+    int pending = 0;
+    int prePass = 0;
+    int prevFlags = LINE_BEFORE; // the start of the text counts as a line start
+    for (int i = 0; i < n; i++) {
+      char c = out[i];
+      int flags = RAW_FLAGS[c];
+      int next = i + 1 < n ? RAW_FLAGS[out[i + 1]] : 0;
+      prePass |= (flags & OPEN_BRACKET) | (flags & BULLET & (next >> 1) & (prevFlags >> 2));
+      prevFlags = flags;
+      char m = ASCII[c];
+      // Branch-free: whether to emit a pending space and m (mispredicted branches on word
+      // boundaries were most of this loop's cost). Writes stay at or before i.
+      int isChar = (1 - m) >>> 31;
+      int isSpace = ((m ^ SPACE) - 1) >>> 31;
+      out[len] = ' ';
+      len += pending & isChar;
+      out[len] = m;
+      len += isChar;
+      pending = (pending & (isChar ^ 1) & (isSpace ^ 1)) | (isSpace & ((-len) >>> 31));
+    }
+    into.length = len;
+    return prePass != 0;
   }
 
   /** Maps {@code out[0, n)} in place; the output is never longer than the input. */
@@ -154,11 +207,10 @@ final class TextNormalizer {
   }
 
   private static boolean isPlainAscii(char[] s, int n) {
+    int all = 0;
     for (int i = 0; i < n; i++) {
-      if (s[i] >= 0x80) {
-        return false;
-      }
+      all |= s[i]; // no early exit: the loop vectorises, and most text is ASCII
     }
-    return true;
+    return all < 0x80;
   }
 }

@@ -133,7 +133,8 @@ public class ScorerBenchmark {
    * Before/after cross-check on a loaded machine: thread CPU time and bytes allocated per event of
    * the production scorers and of the frozen pre-optimisation copies in {@code
    * detectors.reference} (refusal v2 as merged, before its hot-path work; the others before
-   * theirs), interleaved in short slices in one JVM so both see the same load
+   * theirs; they read the same shipped model files, so after a retrain with cheaper features they
+   * show the old code on the new models), interleaved in short slices in one JVM so both see the same load
    * (other processes inflate wall time, and contention inflates even CPU time, but equally for
    * both). Prints the median slice after warm-up. Run with {@code java -Dshared.data.dir=... -cp
    * ... io.llmsafety.monitor.detectors.ScorerBenchmark [bytes...]}.
