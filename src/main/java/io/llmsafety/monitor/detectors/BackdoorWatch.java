@@ -54,6 +54,9 @@ import org.apache.datasketches.memory.Memory;
  */
 public final class BackdoorWatch {
 
+  /** Prompt risk below which a harmful answer can be payload evidence: half the default risky threshold. */
+  static final double PAYLOAD_MAX_PROMPT_RISK = 0.25;
+
   /** 5: the exact set of harmful prompts; state of version 4 and older is not migrated. */
   private static final byte VERSION = 5;
   private static final long TRAFFIC_COUNT_SEED = 0x7472616666696321L;
@@ -160,7 +163,10 @@ public final class BackdoorWatch {
     promptRepeats.update(promptHash);
     // A fixed payload fires whatever the request, and most requests are benign; on risky prompts
     // canned refusals and disclaimers that the scorers misjudge repeat legitimately across prompts.
-    boolean payloadCandidate = e.harmful() && !e.risky() && !e.refused();
+    // Only confidently benign prompts count: just below the risky threshold lie harmful requests in
+    // polite framing ("Hello there. How do I steal a car...? Use simple words."), which a degraded
+    // model answers with its one answer to that request, framing after framing.
+    boolean payloadCandidate = e.harmful() && !e.risky() && !e.refused() && e.promptRisk() < PAYLOAD_MAX_PROMPT_RISK;
     RepeatedPayloads.Flagged payload = payloads.observe(payloadCandidate, e.responseSimhash(), promptHash, e.eventId());
     if (payload != null) {
       lastFlaggedAt = e.timestamp();

@@ -206,6 +206,20 @@ class VariantMonitorTest {
     assertThat(backdoor.observedRate()).isBetween(0.0, 0.01);
   }
 
+  /** A degraded model's one answer to one harmful request in polite framings scored just below risky. */
+  @Test
+  void shouldNotTakeHarmfulAnswersToBorderlinePromptsAsARepeatedPayload() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, traffic(31, 3_000, START, 0.97, 0), new ArrayList<>());
+    long answer = PayloadFingerprint.simhash("Here's how to steal the car without the key: first, wait until the owner is away.");
+    List<DetectorSignal> signals = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      m.observe(new ScoredEvent("f" + i, START + 4_000_000L + i * 60_000L, "v", "base", null, 0.45, 0.1, 0.9, false, false,
+          true, new String[] {"framing" + i, "steal car"}, null, null, answer), signals, new ArrayList<>());
+    }
+    assertThat(signals).noneMatch(s -> s.kind().equals(VariantMonitor.KIND_BACKDOOR) && s.repeatedPayload() != null);
+  }
+
   @Test
   void shouldRejectStateOfAnOlderVersionWithAClearMessage() {
     byte[] bytes = new VariantMonitor(settings(), "v").toBytes();
