@@ -150,6 +150,11 @@ public final class BackdoorWatch {
     return repeatedHarmfulPromptsSkipped;
   }
 
+  /** Events in both miners' generations (both segments). */
+  long minerEvents() {
+    return riskyMiner.events() + benignMiner.events();
+  }
+
   /** Rotations so far (a gap of two periods or more counts once). */
   long rotations() {
     return rotations;
