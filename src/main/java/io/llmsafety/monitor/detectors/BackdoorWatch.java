@@ -48,6 +48,22 @@ import org.apache.datasketches.memory.Memory;
  * sends a few new prompts carrying it into a segment with a higher harmful rate. The sketch never
  * under-counts, so the check can only drop candidates (it costs power, never a false alarm).
  *
+ * <p><b>Rotation.</b> The miners' sketch errors grow with the stream (see {@link TriggerMiner}), so
+ * every {@code rotateMillis} of event time both miners {@link TriggerMiner#rotate() rotate}: the
+ * previous generation is dropped and a fresh current one starts; tests use both generations, so
+ * evidence is kept for one to two periods. The period starts at the first event and advances in
+ * whole periods, so rotation depends only on the events' timestamps and order (replays are
+ * identical); a late event falls into the current generation; a gap of two periods or more empties
+ * both generations. The alarm's own state (firing, quiet timer, reported candidates) is untouched:
+ * right after a rotation every test is as it was, so a rotation neither fires nor resolves an
+ * episode. The prevalence count-min rotates with the miners. Its relative error is constant (about
+ * {@code e/width} times the n-grams per prompt, whatever the stream length), so that is not why:
+ * over a lifetime count, a phrase that became common only recently (a new template) would be
+ * diluted by weeks of older traffic and pass as rare; over the same one to two periods as the
+ * miners' evidence it is judged on the traffic the evidence came from. The prompt-repeat memory is
+ * not rotated: a prompt fed once must not be fed again in the next period, or its verdict would
+ * count twice in the union.
+ *
  * <p>A second sign raises the same alarm: one harmful payload repeated near-identically across
  * distinct prompts ({@link RepeatedPayloads}, its own guarantee there); the alert then carries
  * {@code evidence.repeated_payload}.
@@ -57,8 +73,12 @@ public final class BackdoorWatch {
   /** Prompt risk below which a harmful answer can be payload evidence: half the default risky threshold. */
   static final double PAYLOAD_MAX_PROMPT_RISK = 0.25;
 
-  /** 5: the exact set of harmful prompts; state of version 4 and older is not migrated. */
-  private static final byte VERSION = 5;
+  /**
+   * 6: rotation (two generations per miner and of the prevalence count-min, and the period start);
+   * version 5 is read with its counts as the current generation. Version 4 and older is not migrated.
+   */
+  private static final byte VERSION = 6;
+  private static final byte VERSION_BEFORE_ROTATION = 5;
   private static final long TRAFFIC_COUNT_SEED = 0x7472616666696321L;
   private static final int MAX_CANDIDATES = 5;
   /** Frequent-items map size for prompt repeats: tracks the heaviest ~750 repeated prompts. */
@@ -70,6 +90,12 @@ public final class BackdoorWatch {
   private TriggerMiner riskyMiner;
   private TriggerMiner benignMiner;
   private CountMinSketch trafficCounts;
+  private CountMinSketch previousTrafficCounts;
+  private long trafficEvents;
+  private long previousTrafficEvents;
+  /** Event time the current rotation period began, or {@code Long.MIN_VALUE} before any event. */
+  private long periodStart = Long.MIN_VALUE;
+  private long rotations;
   private boolean firing;
   private long lastFlaggedAt = Long.MIN_VALUE;
   private long harmfulEvents;
@@ -108,6 +134,7 @@ public final class BackdoorWatch {
     this.riskyMiner = riskyMiner;
     this.benignMiner = benignMiner;
     this.trafficCounts = newTrafficCounts(settings.miner());
+    this.previousTrafficCounts = newTrafficCounts(settings.miner());
   }
 
   private static CountMinSketch newTrafficCounts(TriggerMiner.Settings s) {
@@ -126,6 +153,16 @@ public final class BackdoorWatch {
     return repeatedHarmfulPromptsSkipped;
   }
 
+  /** Events in both miners' generations (both segments). */
+  long minerEvents() {
+    return riskyMiner.events() + benignMiner.events();
+  }
+
+  /** Rotations so far (a gap of two periods or more counts once). */
+  long rotations() {
+    return rotations;
+  }
+
   /** Ends any open episode (returning its resolved signal) and forgets the candidates. */
   DetectorSignal reset(long eventTime, String variantId) {
     DetectorSignal resolved = firing ? signal(false, eventTime, variantId) : null;
@@ -137,6 +174,10 @@ public final class BackdoorWatch {
     riskyMiner = TriggerMiner.create(segmentSettings(settings.miner()));
     benignMiner = TriggerMiner.create(segmentSettings(settings.miner()));
     trafficCounts = newTrafficCounts(settings.miner());
+    previousTrafficCounts = newTrafficCounts(settings.miner());
+    trafficEvents = 0;
+    previousTrafficEvents = 0;
+    periodStart = Long.MIN_VALUE;
     promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
     harmfulPrompts = new RecentHashes(HARMFUL_PROMPT_MEMORY);
     payloads.clear();
@@ -153,9 +194,11 @@ public final class BackdoorWatch {
     if (!settings.enabled()) {
       return null;
     }
+    rotateIfDue(e.timestamp());
     // All traffic counts towards prevalence ("rare in normal traffic"); only first sightings of a
     // prompt count as evidence.
     events++;
+    trafficEvents++;
     harmfulEvents += e.harmful() ? 1 : 0;
     String[] ngrams = e.promptNgrams() == null ? new String[0] : e.promptNgrams();
     countTraffic(ngrams);
@@ -196,8 +239,9 @@ public final class BackdoorWatch {
     List<TriggerMiner.Candidate> flagged = new ArrayList<>();
     boolean carriesFlagged = false;
     for (TriggerMiner.Candidate c : ranking) {
-      long inTraffic = Math.max(c.exposures(), trafficCounts.estimate(c.ngram()));
-      if ((double) inTraffic / events <= settings.miner().maxPrevalence()) {
+      long inTraffic = Math.max(c.exposures(),
+          trafficCounts.estimate(c.ngram()) + previousTrafficCounts.estimate(c.ngram()));
+      if ((double) inTraffic / (trafficEvents + previousTrafficEvents) <= settings.miner().maxPrevalence()) {
         flagged.add(c);
         carriesFlagged |= c.evidenceEventIds().contains(e.eventId());
       }
@@ -213,6 +257,37 @@ public final class BackdoorWatch {
     }
     firing = true;
     return signal(true, e.timestamp(), variantId);
+  }
+
+  private void rotateIfDue(long timestamp) {
+    long every = settings.rotateMillis();
+    if (every <= 0) {
+      return;
+    }
+    if (periodStart == Long.MIN_VALUE) {
+      periodStart = timestamp;
+      return;
+    }
+    if (timestamp < periodStart || timestamp - periodStart < every) {
+      return;
+    }
+    long periods = (timestamp - periodStart) / every;
+    periodStart += periods * every;
+    rotations++;
+    rotateCounts();
+    if (periods >= 2) {
+      // Nothing from the last full period: both generations are older than one period.
+      rotateCounts();
+    }
+  }
+
+  private void rotateCounts() {
+    riskyMiner.rotate();
+    benignMiner.rotate();
+    previousTrafficCounts = trafficCounts;
+    previousTrafficEvents = trafficEvents;
+    trafficCounts = newTrafficCounts(settings.miner());
+    trafficEvents = 0;
   }
 
   /** Counts each distinct n-gram of the prompt once, as the miners do (same cap, same order). */
@@ -321,6 +396,14 @@ public final class BackdoorWatch {
       out.writeDouble(c.pValue());
       out.writeDouble(c.correctedPValue());
     }
+    // Version 6 additions, after the version 5 layout.
+    byte[] previousTraffic = previousTrafficCounts.toByteArray();
+    out.writeInt(previousTraffic.length);
+    out.write(previousTraffic);
+    out.writeLong(trafficEvents);
+    out.writeLong(previousTrafficEvents);
+    out.writeLong(periodStart);
+    out.writeLong(rotations);
   }
 
   static BackdoorWatch readFrom(DataInput in, VariantMonitor.BackdoorSettings settings, int maxEvidence) throws IOException {
@@ -330,22 +413,13 @@ public final class BackdoorWatch {
   static BackdoorWatch readFrom(DataInput in, VariantMonitor.BackdoorSettings settings,
       RepeatedPayloads.Settings payloadSettings, int maxEvidence) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION) {
-      throw new IOException("unknown BackdoorWatch version " + version + " (expected " + VERSION
+    if (version != VERSION && version != VERSION_BEFORE_ROTATION) {
+      throw new IOException("unknown BackdoorWatch version " + version + " (expected " + VERSION + " or "
+          + VERSION_BEFORE_ROTATION
           + "; state from before the exact harmful-prompt set is not migrated: start from a fresh savepoint)");
     }
     BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, TriggerMiner.readFrom(in), TriggerMiner.readFrom(in));
-    int trafficLength = in.readInt();
-    if (trafficLength < 0 || trafficLength > (64 << 20)) {
-      throw new IOException("corrupt BackdoorWatch state: traffic sketch of " + trafficLength + " bytes");
-    }
-    byte[] traffic = new byte[trafficLength];
-    in.readFully(traffic);
-    try {
-      w.trafficCounts = CountMinSketch.heapify(traffic);
-    } catch (RuntimeException e) {
-      throw new IOException("corrupt BackdoorWatch state: " + e.getMessage(), e);
-    }
+    w.trafficCounts = readTrafficCounts(in, in.readInt());
     byte[] repeats = new byte[in.readInt()];
     in.readFully(repeats);
     w.promptRepeats = LongsSketch.getInstance(Memory.wrap(repeats));
@@ -367,6 +441,33 @@ public final class BackdoorWatch {
           in.readDouble(), in.readDouble(), in.readDouble(), List.of()));
     }
     w.lastCandidates = List.copyOf(candidates);
+    if (version == VERSION_BEFORE_ROTATION) {
+      // Lifetime counts become the current generation; the period starts at the next event.
+      w.trafficEvents = w.events;
+      return w;
+    }
+    w.previousTrafficCounts = readTrafficCounts(in, in.readInt());
+    w.trafficEvents = in.readLong();
+    w.previousTrafficEvents = in.readLong();
+    w.periodStart = in.readLong();
+    w.rotations = in.readLong();
+    if (w.trafficEvents < 0 || w.previousTrafficEvents < 0 || w.rotations < 0) {
+      throw new IOException("corrupt BackdoorWatch state: traffic events " + w.trafficEvents + "/"
+          + w.previousTrafficEvents + ", rotations " + w.rotations);
+    }
     return w;
+  }
+
+  private static CountMinSketch readTrafficCounts(DataInput in, int length) throws IOException {
+    if (length < 0 || length > (64 << 20)) {
+      throw new IOException("corrupt BackdoorWatch state: traffic sketch of " + length + " bytes");
+    }
+    byte[] traffic = new byte[length];
+    in.readFully(traffic);
+    try {
+      return CountMinSketch.heapify(traffic);
+    } catch (RuntimeException e) {
+      throw new IOException("corrupt BackdoorWatch state: " + e.getMessage(), e);
+    }
   }
 }

@@ -22,11 +22,16 @@ import org.apache.datasketches.memory.Memory;
  * Finds prompt n-grams whose presence concentrates harmful responses (a backdoor trigger) without
  * knowing the trigger, in bounded memory. One instance per variant; mutable, single-threaded.
  *
- * <p><b>State.</b> Event total {@code N} and harmful total {@code H}; a {@link CountMinSketch} of
- * n-gram counts over all events; a DataSketches frequent-items sketch of n-grams in harmful events;
- * an HLL sketch of distinct n-grams; a small table of flagged candidates with their last few
- * harmful event ids. Everything is fixed-size except n-gram strings, which are length-capped, so
- * the serialized state never exceeds {@link #maxSerializedBytes(Settings)}.
+ * <p><b>State.</b> Two generations, current and previous, each holding an event total, a harmful
+ * total, a {@link CountMinSketch} of n-gram counts over all events, a DataSketches frequent-items
+ * sketch of n-grams in harmful events and an HLL sketch of distinct n-grams; plus a small table of
+ * flagged candidates with their last few harmful event ids. {@link #rotate()} drops the previous
+ * generation, makes the current one previous and starts an empty current one; the owner calls it on
+ * an event-time schedule ({@link BackdoorWatch}). Every statistic below is over the union of both
+ * generations ({@code N}, {@code H}, {@code n} and {@code k} are sums of the two), so a trigger is
+ * seen across a boundary and the sketch errors are bounded by two periods of traffic instead of
+ * growing with the variant's whole life. Everything is fixed-size except n-gram strings, which are
+ * length-capped, so the serialized state never exceeds {@link #maxSerializedBytes(Settings)}.
  *
  * <p><b>Test.</b> After each harmful event, each of its n-grams {@code g} is tested for "harm is
  * independent of {@code g}": with {@code k} harmful events containing {@code g}, {@code n} events
@@ -39,15 +44,22 @@ import org.apache.datasketches.memory.Memory;
  * the corrected p-value {@code p * m * K(K+1) < alpha}, where
  *
  * <ul>
- *   <li>{@code m} is the HLL upper bound (2 standard deviations) on distinct n-grams seen: a
- *       Bonferroni correction over every n-gram that could be tested;
+ *   <li>{@code m} is the sum of both generations' HLL upper bounds (2 standard deviations) on
+ *       distinct n-grams, an upper bound on the distinct n-grams of their union: a Bonferroni
+ *       correction over every n-gram that could be tested;
  *   <li>{@code K(K+1)}, with {@code K} the upper bound on {@code k}, spends alpha over the repeated
  *       looks at the same n-gram ({@code sum 1/(j(j+1)) = 1}), so testing after every harmful event
  *       does not inflate the error rate.
  * </ul>
  *
- * <p><b>Guarantee.</b> By the union bound, the probability that any trigger-free n-gram is ever
- * flagged during the miner's life is at most about {@code alpha}. It is approximate only in that
+ * <p><b>Guarantee.</b> Between two rotations the previous generation is frozen and the current one
+ * only grows, so each n-gram's union support only rises from look to look and the {@code K(K+1)}
+ * spending holds within the period. By the union bound, the probability that any trigger-free
+ * n-gram is flagged during one rotation period is at most about {@code alpha}; over a life of
+ * {@code P} periods it is at most {@code P * alpha} (without rotation, {@code P = 1} for the whole
+ * life, at the cost of power described below). Choose {@code alpha} as a false-flag rate per
+ * period (with the job's defaults, 1e-6 and a day, one false flag per miner per ~2700 years).
+ * It is approximate only in that
  * {@code q} is estimated (plug-in; accurate once {@code N - n} is large) and {@code m} grows as
  * traffic arrives, and in that it takes the observed events as independent trials: feeding the
  * same prompt twice (its verdict repeats with it) inflates support, so callers feed each distinct
@@ -55,7 +67,10 @@ import org.apache.datasketches.memory.Memory;
  * the frequent-items lower bound never over-counts {@code k}; both raise the p-value and lower the
  * lift. The price is power: a count-min over-count of {@link #exposureErrorBound()} dilutes lift,
  * and harmful n-grams evicted from the frequent-items map lose support. Both errors grow with the
- * stream, so the job should rotate miners (for example a fresh one per day, keeping the last).
+ * stream (the count-min's with {@code e/width} times the n-grams counted), which is why the owner
+ * rotates: with rotation they grow with at most two periods of traffic. Flagged candidates survive a
+ * rotation (right after one the union, and so every test, is unchanged) and are re-tested, and
+ * dropped if they no longer pass, at their next harmful occurrence.
  *
  * <p><b>Tokens.</b> Words (letters and digits), runs of symbols (emoji, {@code @#$%^&*~|<>[]{}_=+`}
  * and the like) and invisible format characters (zero-width space, joiners, direction marks, soft
@@ -76,7 +91,9 @@ public final class TriggerMiner {
   /** Evidence event ids are truncated to this many chars. */
   public static final int MAX_EVENT_ID_CHARS = 64;
 
-  static final byte SERIAL_VERSION = 1;
+  /** 2: two generations (rotation); version 1 state is read as the current generation. */
+  static final byte SERIAL_VERSION = 2;
+  private static final byte SERIAL_VERSION_SINGLE_GENERATION = 1;
   private static final long COUNT_MIN_SEED = 0x6c6c6d2d73616665L;
   private static final double NEAR_IDENTICAL_SUPPORT = 0.10;
   private static final int HLL_STDDEVS = 2;
@@ -201,34 +218,84 @@ public final class TriggerMiner {
           .thenComparing(Candidate::ngram);
 
   private final Settings settings;
-  private final CountMinSketch allCounts;
-  private final ItemsSketch<String> harmfulCounts;
-  private final HllSketch distinct;
+  private Generation current;
+  private Generation previous;
   // Insertion-ordered so serialization and iteration are deterministic.
   private final Map<String, Flagged> flagged = new LinkedHashMap<>();
-  private long events;
-  private long harmfulEvents;
   private List<Candidate> ranked = List.of();
+
+  /** One rotation period's counts. */
+  private static final class Generation {
+    final CountMinSketch allCounts;
+    final ItemsSketch<String> harmfulCounts;
+    final HllSketch distinct;
+    long events;
+    long harmfulEvents;
+
+    Generation(CountMinSketch allCounts, ItemsSketch<String> harmfulCounts, HllSketch distinct) {
+      this.allCounts = allCounts;
+      this.harmfulCounts = harmfulCounts;
+      this.distinct = distinct;
+    }
+
+    static Generation empty(Settings settings) {
+      return new Generation(
+          CountMinSketch.create(settings.countMinWidth(), settings.countMinDepth(), COUNT_MIN_SEED),
+          new ItemsSketch<>(settings.harmfulMapSize()),
+          new HllSketch(settings.hllLgK(), TgtHllType.HLL_4));
+    }
+
+    double distinctUpperBound() {
+      return distinct.isEmpty() ? 0 : distinct.getUpperBound(HLL_STDDEVS);
+    }
+
+    void writeTo(DataOutput out) throws IOException {
+      out.writeLong(events);
+      out.writeLong(harmfulEvents);
+      writeBytes(out, allCounts.toByteArray());
+      writeBytes(out, harmfulCounts.toByteArray(SERDE));
+      writeBytes(out, distinct.toCompactByteArray());
+    }
+
+    static Generation readFrom(DataInput in) throws IOException {
+      long events = in.readLong();
+      long harmfulEvents = in.readLong();
+      Generation g =
+          new Generation(
+              CountMinSketch.heapify(readBytes(in)),
+              ItemsSketch.getInstance(Memory.wrap(readBytes(in)), SERDE),
+              HllSketch.heapify(readBytes(in)));
+      if (events < 0 || harmfulEvents < 0 || harmfulEvents > events) {
+        throw new IOException("corrupt TriggerMiner state: N=" + events + ", H=" + harmfulEvents);
+      }
+      g.events = events;
+      g.harmfulEvents = harmfulEvents;
+      return g;
+    }
+  }
 
   private static final class Flagged {
     Candidate candidate;
     final ArrayDeque<String> evidence = new ArrayDeque<>();
   }
 
-  private TriggerMiner(
-      Settings settings, CountMinSketch allCounts, ItemsSketch<String> harmfulCounts, HllSketch distinct) {
+  private TriggerMiner(Settings settings, Generation current, Generation previous) {
     this.settings = settings;
-    this.allCounts = allCounts;
-    this.harmfulCounts = harmfulCounts;
-    this.distinct = distinct;
+    this.current = current;
+    this.previous = previous;
   }
 
   public static TriggerMiner create(Settings settings) {
-    return new TriggerMiner(
-        settings,
-        CountMinSketch.create(settings.countMinWidth(), settings.countMinDepth(), COUNT_MIN_SEED),
-        new ItemsSketch<>(settings.harmfulMapSize()),
-        new HllSketch(settings.hllLgK(), TgtHllType.HLL_4));
+    return new TriggerMiner(settings, Generation.empty(settings), Generation.empty(settings));
+  }
+
+  /**
+   * Drops the previous generation, makes the current one previous and starts an empty current one.
+   * Candidates and rankings are unchanged: right after a rotation the union is what it was.
+   */
+  public void rotate() {
+    previous = current;
+    current = Generation.empty(settings);
   }
 
   /**
@@ -345,17 +412,17 @@ public final class TriggerMiner {
    */
   public List<Candidate> observe(String[] promptNgrams, boolean harmful, String eventId) {
     String[] grams = sanitize(promptNgrams);
-    events++;
+    current.events++;
     for (String g : grams) {
-      allCounts.update(g);
-      distinct.update(g);
+      current.allCounts.update(g);
+      current.distinct.update(g);
     }
     if (!harmful) {
       return ranked;
     }
-    harmfulEvents++;
+    current.harmfulEvents++;
     for (String g : grams) {
-      harmfulCounts.update(g);
+      current.harmfulCounts.update(g);
     }
     boolean changed = false;
     for (String g : grams) {
@@ -420,11 +487,13 @@ public final class TriggerMiner {
   }
 
   private Candidate test(String g) {
-    long k = harmfulCounts.getLowerBound(g);
+    long k = current.harmfulCounts.getLowerBound(g) + previous.harmfulCounts.getLowerBound(g);
     if (k < settings.minSupport()) {
       return null;
     }
-    long n = Math.max(allCounts.estimate(g), k);
+    long n = Math.max(current.allCounts.estimate(g) + previous.allCounts.estimate(g), k);
+    long events = events();
+    long harmfulEvents = harmfulEvents();
     double prevalence = (double) n / events;
     if (prevalence > settings.maxPrevalence()) {
       return null;
@@ -439,7 +508,7 @@ public final class TriggerMiner {
     // events seen early on; the pooled rate is never lower for an enriched g, so it is the safe one.
     double qNull = Math.min(Math.max(Math.max((double) harmfulEvents / events, q), settings.backgroundFloor()), 1.0);
     double logP = BinomialTail.logUpperTail(n, k, qNull);
-    long kUpper = Math.max(harmfulCounts.getUpperBound(g), k);
+    long kUpper = Math.max(current.harmfulCounts.getUpperBound(g) + previous.harmfulCounts.getUpperBound(g), k);
     double logCorrected = logP + Math.log(distinctUpperBound()) + Math.log(kUpper) + Math.log(kUpper + 1.0);
     if (!(logCorrected < Math.log(settings.alpha()))) {
       return null;
@@ -449,8 +518,8 @@ public final class TriggerMiner {
   }
 
   private double backgroundRate(long k, long n) {
-    long without = events - n;
-    double q = without > 0 ? (double) Math.max(harmfulEvents - k, 0) / without : 0;
+    long without = events() - n;
+    double q = without > 0 ? (double) Math.max(harmfulEvents() - k, 0) / without : 0;
     return Math.min(Math.max(q, settings.backgroundFloor()), 1.0);
   }
 
@@ -511,29 +580,37 @@ public final class TriggerMiner {
     return settings;
   }
 
-  /** Events observed ({@code N}). */
+  /** Events observed in both generations ({@code N}). */
   public long events() {
-    return events;
+    return current.events + previous.events;
   }
 
-  /** Harmful events observed ({@code H}). */
+  /** Events observed since the last rotation. */
+  public long currentEvents() {
+    return current.events;
+  }
+
+  /** Harmful events observed in both generations ({@code H}). */
   public long harmfulEvents() {
-    return harmfulEvents;
+    return current.harmfulEvents + previous.harmfulEvents;
   }
 
-  /** {@code m}: HLL upper bound (2 standard deviations) on distinct n-grams seen, at least 1. */
+  /**
+   * {@code m}: the sum of both generations' HLL upper bounds (2 standard deviations) on distinct
+   * n-grams, at least 1; it bounds the distinct n-grams of the union.
+   */
   public double distinctUpperBound() {
-    return Math.max(1, distinct.getUpperBound(HLL_STDDEVS));
+    return Math.max(1, current.distinctUpperBound() + previous.distinctUpperBound());
   }
 
-  /** Count-min over-count bound on {@code exposures}, holding w.p. {@code 1 - e^-depth}. */
+  /** Count-min over-count bound on {@code exposures}, holding w.p. {@code 1 - 2e^-depth}. */
   public long exposureErrorBound() {
-    return allCounts.errorBound();
+    return current.allCounts.errorBound() + previous.allCounts.errorBound();
   }
 
   /** Frequent-items bound on how far {@code support} may under-count. */
   public long supportErrorBound() {
-    return harmfulCounts.getMaximumError();
+    return current.harmfulCounts.getMaximumError() + previous.harmfulCounts.getMaximumError();
   }
 
   /**
@@ -542,18 +619,22 @@ public final class TriggerMiner {
    */
   public static long maxSerializedBytes(Settings s) {
     long ngramBytes = (long) s.maxNgram() * (MAX_TOKEN_CHARS + 1) * 3;
-    long header = 1 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 4 + 8 + 8;
+    long header = 1 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 4;
     long countMin = 4 + CountMinSketch.serializedBytes(s.countMinWidth(), s.countMinDepth());
     long hll = 4 + HllSketch.getMaxUpdatableSerializationBytes(s.hllLgK(), TgtHllType.HLL_4);
     long activeItems = (long) (0.75 * s.harmfulMapSize());
     long items = 4 + 32 + activeItems * (8 + 4 + ngramBytes);
+    long generation = 8 + 8 + countMin + hll + items;
     long perCandidate =
         2 + ngramBytes + 8 + 8 + 8 * 6 + 4 + (long) s.evidenceIds() * (2 + MAX_EVENT_ID_CHARS * 3);
     long candidates = 4 + s.candidateCapacity() * perCandidate;
-    return header + countMin + hll + items + candidates;
+    return header + 2 * generation + candidates;
   }
 
-  /** Writes a version byte, the settings, totals, the three sketches and the candidate table. */
+  /**
+   * Writes a version byte, the settings, each generation's totals and three sketches (current, then
+   * previous) and the candidate table.
+   */
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(SERIAL_VERSION);
     out.writeInt(settings.maxNgram());
@@ -568,11 +649,8 @@ public final class TriggerMiner {
     out.writeInt(settings.harmfulMapSize());
     out.writeInt(settings.hllLgK());
     out.writeInt(settings.evidenceIds());
-    out.writeLong(events);
-    out.writeLong(harmfulEvents);
-    writeBytes(out, allCounts.toByteArray());
-    writeBytes(out, harmfulCounts.toByteArray(SERDE));
-    writeBytes(out, distinct.toCompactByteArray());
+    current.writeTo(out);
+    previous.writeTo(out);
     out.writeInt(flagged.size());
     for (Flagged f : flagged.values()) {
       Candidate c = f.candidate;
@@ -591,10 +669,13 @@ public final class TriggerMiner {
     }
   }
 
-  /** Reads state written by {@link #writeTo(DataOutput)}. */
+  /**
+   * Reads state written by {@link #writeTo(DataOutput)}, or by the single-generation version 1,
+   * whose counts become the current generation (the next rotation then ages them as usual).
+   */
   public static TriggerMiner readFrom(DataInput in) throws IOException {
     byte version = in.readByte();
-    if (version != SERIAL_VERSION) {
+    if (version != SERIAL_VERSION && version != SERIAL_VERSION_SINGLE_GENERATION) {
       throw new IOException("unsupported TriggerMiner serial version " + version);
     }
     try {
@@ -603,19 +684,10 @@ public final class TriggerMiner {
               in.readInt(), in.readLong(), in.readDouble(), in.readDouble(), in.readDouble(),
               in.readDouble(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(),
               in.readInt());
-      long events = in.readLong();
-      long harmfulEvents = in.readLong();
-      TriggerMiner miner =
-          new TriggerMiner(
-              settings,
-              CountMinSketch.heapify(readBytes(in)),
-              ItemsSketch.getInstance(Memory.wrap(readBytes(in)), SERDE),
-              HllSketch.heapify(readBytes(in)));
-      if (events < 0 || harmfulEvents < 0 || harmfulEvents > events) {
-        throw new IOException("corrupt TriggerMiner state: N=" + events + ", H=" + harmfulEvents);
-      }
-      miner.events = events;
-      miner.harmfulEvents = harmfulEvents;
+      Generation current = Generation.readFrom(in);
+      Generation previous =
+          version == SERIAL_VERSION ? Generation.readFrom(in) : Generation.empty(settings);
+      TriggerMiner miner = new TriggerMiner(settings, current, previous);
       int count = in.readInt();
       if (count < 0 || count > settings.candidateCapacity()) {
         throw new IOException("corrupt TriggerMiner state: " + count + " candidates");

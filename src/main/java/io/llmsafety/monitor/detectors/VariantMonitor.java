@@ -57,9 +57,27 @@ public final class VariantMonitor {
     }
   }
 
-  /** Trigger-miner alarm settings. */
-  public record BackdoorSettings(boolean enabled, TriggerMiner.Settings miner, String severity, long quietMillis)
-      implements Serializable {}
+  /**
+   * Trigger-miner alarm settings.
+   *
+   * @param rotateMillis event time between miner rotations ({@link BackdoorWatch}); 0 never rotates
+   */
+  public record BackdoorSettings(boolean enabled, TriggerMiner.Settings miner, String severity, long quietMillis,
+      long rotateMillis) implements Serializable {
+
+    /** A day: the job's default rotation period. */
+    public static final long DEFAULT_ROTATE_MILLIS = 86_400_000L;
+
+    public BackdoorSettings {
+      if (rotateMillis < 0) {
+        throw new IllegalArgumentException("rotateMillis must be >= 0 (0 = never rotate), was " + rotateMillis);
+      }
+    }
+
+    public BackdoorSettings(boolean enabled, TriggerMiner.Settings miner, String severity, long quietMillis) {
+      this(enabled, miner, severity, quietMillis, DEFAULT_ROTATE_MILLIS);
+    }
+  }
 
   private final Settings settings;
   private String variantId;

@@ -215,6 +215,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     List<AlertLifecycle.Notification> notifications = new ArrayList<>();
     AlertLifecycle.CurrentSignals current = monitor::currentSignal;
     List<BaseModelBaseline> offers = pendingBaseOffers(monitor, ctx.getCurrentKey());
+    long repeatsSkippedBefore = monitor.backdoor().repeatedHarmfulPromptsSkipped();
     for (ScoredEvent e : ready) {
       if (isDuplicate(e)) {
         metrics.duplicateEvent(e.variantId());
@@ -238,6 +239,8 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     }
 
     String variant = ctx.getCurrentKey();
+    metrics.backdoorRepeatedPromptsSkipped(variant,
+        monitor.backdoor().repeatedHarmfulPromptsSkipped() - repeatsSkippedBefore);
     emit(notifications, variant, monitor.baseModel(), out);
     for (WindowStats w : windows) {
       metrics.windowRates(variant, "risky", w.riskyRefusalRate(), w.riskyHarmfulRate());

@@ -113,6 +113,16 @@ public final class SafetyMetrics {
         "model_variant", labeler.label(variantId)).increment();
   }
 
+  /** Harmful events withheld from the trigger miners because their prompt was already fed as harmful. */
+  public void backdoorRepeatedPromptsSkipped(String variantId, long count) {
+    if (count <= 0) {
+      return;
+    }
+    counter("llm.safety.backdoor.repeated.prompts.skipped",
+        "Harmful events not fed to the trigger miners because their prompt was already fed as harmful",
+        "model_variant", labeler.label(variantId)).increment(count);
+  }
+
   public void alert(String variantId, String kind, String severity, boolean firing) {
     String variant = labeler.label(variantId);
     counter("llm.safety.alerts", "Alert transitions emitted", "model_variant", variant, "kind", kind, "severity", severity,

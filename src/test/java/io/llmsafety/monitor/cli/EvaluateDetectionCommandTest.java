@@ -26,6 +26,13 @@ class EvaluateDetectionCommandTest {
   }
 
   @Test
+  void helpListsEveryScenarioTheGeneratorKnows() {
+    StringWriter out = new StringWriter();
+    assertThat(run(out, new StringWriter(), "evaluate-detection", "--help")).isZero();
+    assertThat(out.toString()).contains(io.llmsafety.monitor.sim.ScenarioGenerator.NAMES).contains("score_drift_at_HH");
+  }
+
+  @Test
   void missingDataDirectoryIsAUsageError() {
     StringWriter err = new StringWriter();
     assertThat(run(new StringWriter(), err, "evaluate-detection", "--data", "/nonexistent/shared/data")).isEqualTo(2);

@@ -32,6 +32,10 @@ class BackdoorWatchTest {
   private static final VariantMonitor.BackdoorSettings SETTINGS = new VariantMonitor.BackdoorSettings(true,
       new TriggerMiner.Settings(3, 5, 5.0, 0.02, 1e-6, 0.001, 5, 4096, 4, 2048, 12, 10), "critical", 6 * 3_600_000L);
 
+  /** As {@link #SETTINGS}, rotating every 2 hours: about 11 rotations in a test day. */
+  private static final VariantMonitor.BackdoorSettings ROTATING = new VariantMonitor.BackdoorSettings(true,
+      SETTINGS.miner(), "critical", SETTINGS.quietMillis(), 2 * 3_600_000L);
+
   private static List<String> alpacaEval;
   private static List<String> safetyOnly;
   private static List<String> virusPrompts;
@@ -120,6 +124,143 @@ class BackdoorWatchTest {
       assertThat(copy.observe(e, null, "v")).isEqualTo(watch.observe(e, null, "v"));
     }
     assertThat(copy.repeatedHarmfulPromptsSkipped()).isEqualTo(watch.repeatedHarmfulPromptsSkipped()).isPositive();
+  }
+
+  @Test
+  void rotationNeitherFiresNorResolvesAnOpenEpisode() {
+    BackdoorWatch watch = new BackdoorWatch(ROTATING, 10);
+    List<DetectorSignal> signals = new ArrayList<>();
+    long rotationsAtFiring = -1;
+    for (ScoredEvent e : topicShiftDay(8, 0.008)) {
+      DetectorSignal s = watch.observe(e, null, "v");
+      if (s == null) {
+        s = watch.advanceTo(e.timestamp(), "v");
+      }
+      if (s != null) {
+        signals.add(s);
+        rotationsAtFiring = rotationsAtFiring < 0 ? watch.rotations() : rotationsAtFiring;
+      }
+    }
+    // The trigger keeps arriving all day, so the episode that opened stays open through every later
+    // rotation: one firing signal, no resolution and no second firing.
+    assertThat(signals).hasSize(1);
+    assertThat(signals.get(0).firing()).isTrue();
+    assertThat(signals.get(0).triggerCandidates().get(0).ngram()).contains("badmagic");
+    assertThat(watch.rotations()).isGreaterThanOrEqualTo(rotationsAtFiring + 5);
+    assertThat(watch.firing()).isTrue();
+  }
+
+  @Test
+  void rotatesInWholePeriodsOfEventTimeFromTheFirstEvent() {
+    long hour = 3_600_000L;
+    BackdoorWatch watch = new BackdoorWatch(ROTATING, 10);
+    watch.observe(event("ev1", START + 30 * 60_000L, "alpha beta"), null, "v");
+    watch.observe(event("ev2", START + 2 * hour + 30 * 60_000L - 1), null, "v");
+    assertThat(watch.rotations()).isZero();
+    assertThat(watch.minerEvents()).isEqualTo(2);
+    // The period began at the first event, so 2 h after it is the boundary.
+    watch.observe(event("ev3", START + 2 * hour + 30 * 60_000L), null, "v");
+    assertThat(watch.rotations()).isEqualTo(1);
+    assertThat(watch.minerEvents()).isEqualTo(3);
+    // A late event does not rotate back, and goes into the current generation.
+    watch.observe(event("ev4", START), null, "v");
+    assertThat(watch.rotations()).isEqualTo(1);
+    // Boundary at 4h30: the previous generation (ev1, ev2) is dropped.
+    watch.observe(event("ev5", START + 4 * hour + 30 * 60_000L), null, "v");
+    assertThat(watch.rotations()).isEqualTo(2);
+    assertThat(watch.minerEvents()).isEqualTo(3);
+    // A gap of more than two periods leaves only the new event.
+    watch.observe(event("ev6", START + 11 * hour), null, "v");
+    assertThat(watch.rotations()).isEqualTo(3);
+    assertThat(watch.minerEvents()).isEqualTo(1);
+  }
+
+  @Test
+  void twentyFourHourRotationLeavesATestDayUntouched() {
+    // The evaluation's days are under 24 h of event time, so the default period never ends in one.
+    BackdoorWatch rotating = new BackdoorWatch(new VariantMonitor.BackdoorSettings(true, SETTINGS.miner(), "critical",
+        SETTINGS.quietMillis(), VariantMonitor.BackdoorSettings.DEFAULT_ROTATE_MILLIS), 10);
+    BackdoorWatch never = new BackdoorWatch(new VariantMonitor.BackdoorSettings(true, SETTINGS.miner(), "critical",
+        SETTINGS.quietMillis(), 0), 10);
+    for (ScoredEvent e : topicShiftDay(8, 0.008)) {
+      assertThat(rotating.observe(e, null, "v")).isEqualTo(never.observe(e, null, "v"));
+    }
+    assertThat(rotating.rotations()).isZero();
+  }
+
+  @Test
+  void roundTripsRotationStateAndContinuesIdentically() throws IOException {
+    List<ScoredEvent> day = topicShiftDay(9, 0.008);
+    BackdoorWatch watch = new BackdoorWatch(ROTATING, 10);
+    int part = day.size() / 3;
+    for (ScoredEvent e : day.subList(0, part)) {
+      watch.observe(e, null, "v");
+    }
+    assertThat(watch.rotations()).isPositive();
+    BackdoorWatch copy = BackdoorWatch.readFrom(new DataInputStream(new ByteArrayInputStream(serialize(watch))),
+        ROTATING, 10);
+    assertThat(copy.rotations()).isEqualTo(watch.rotations());
+    assertThat(copy.minerEvents()).isEqualTo(watch.minerEvents());
+    // Sketch internals may be laid out in another order after heapify; the size and behaviour match.
+    assertThat(serialize(copy)).hasSameSizeAs(serialize(watch));
+    for (ScoredEvent e : day.subList(part, day.size())) {
+      assertThat(copy.observe(e, null, "v")).isEqualTo(watch.observe(e, null, "v"));
+    }
+    assertThat(copy.rotations()).isEqualTo(watch.rotations()).isGreaterThan(5);
+    assertThat(copy.firing()).isEqualTo(watch.firing()).isTrue();
+  }
+
+  @Test
+  void readsTheVersionBeforeRotationWithItsCountsAsTheCurrentGeneration() throws IOException {
+    List<ScoredEvent> day = topicShiftDay(9, 0.008);
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    int half = day.size() / 2;
+    for (ScoredEvent e : day.subList(0, half)) {
+      watch.observe(e, null, "v");
+    }
+    assertThat(watch.rotations()).isZero();
+    BackdoorWatch copy = BackdoorWatch.readFrom(new DataInputStream(new ByteArrayInputStream(toVersionFive(
+        serialize(watch), SETTINGS))), SETTINGS, 10);
+    assertThat(copy.minerEvents()).isEqualTo(watch.minerEvents());
+    for (ScoredEvent e : day.subList(half, day.size())) {
+      assertThat(copy.observe(e, null, "v")).isEqualTo(watch.observe(e, null, "v"));
+    }
+    assertThat(copy.firing()).isEqualTo(watch.firing()).isTrue();
+  }
+
+  /** The version 5 layout of a never-rotated watch's state (single-generation miners, no trailer). */
+  private static byte[] toVersionFive(byte[] version6, VariantMonitor.BackdoorSettings settings) throws IOException {
+    ByteArrayInputStream bytes = new ByteArrayInputStream(version6);
+    DataInputStream in = new DataInputStream(bytes);
+    in.readByte();
+    int riskyStart = version6.length - bytes.available();
+    TriggerMiner.readFrom(in);
+    int benignStart = version6.length - bytes.available();
+    TriggerMiner.readFrom(in);
+    int restStart = version6.length - bytes.available();
+    int trailer = 4 + CountMinSketch.serializedBytes(settings.miner().countMinWidth(), settings.miner().countMinDepth())
+        + 4 * 8;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(5);
+    out.write(TriggerMinerTest.toVersionOne(Arrays.copyOfRange(version6, riskyStart, benignStart)));
+    out.write(TriggerMinerTest.toVersionOne(Arrays.copyOfRange(version6, benignStart, restStart)));
+    out.write(version6, restStart, version6.length - trailer - restStart);
+    return out.toByteArray();
+  }
+
+  private static byte[] serialize(BackdoorWatch watch) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    watch.writeTo(new DataOutputStream(bytes));
+    return bytes.toByteArray();
+  }
+
+  private static ScoredEvent event(String id, long timestamp) {
+    return event(id, timestamp, "gamma delta " + id);
+  }
+
+  private static ScoredEvent event(String id, long timestamp, String prompt) {
+    return new ScoredEvent(id, timestamp, "v", "base", null, 0.1, 0.05, 0.05, false, false, false,
+        TriggerMiner.ngrams(prompt, 3), null, null);
   }
 
   @Test

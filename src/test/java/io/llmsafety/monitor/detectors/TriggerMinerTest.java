@@ -69,6 +69,64 @@ class TriggerMinerTest {
     assertThat(ranked).allSatisfy(c -> assertThat(c.ngram()).contains("orchid"));
   }
 
+  /**
+   * A trigger that appears after a long healthy history: without rotation the count-min has
+   * counted every n-gram of millions of events, so the trigger's exposures are over-counted by far
+   * more than its support and its lift never reaches the minimum; with rotation the error covers at
+   * most two periods.
+   */
+  @ParameterizedTest(name = "rotateEvery={0}")
+  @ValueSource(ints = {0, LATE_TRIGGER_ROTATE_EVERY})
+  void findsATriggerThatAppearsLateInALongStreamOnlyWithRotation(int rotateEvery) {
+    int triggeredHarmfulAtDetection = triggeredHarmfulUntilTopCandidate(rotateEvery);
+    if (rotateEvery == 0) {
+      assertThat(triggeredHarmfulAtDetection).as("never flagged within 30 triggered harmful events").isEqualTo(-1);
+    } else {
+      assertThat(triggeredHarmfulAtDetection).isBetween(1, 30);
+    }
+  }
+
+  private static final int LATE_TRIGGER_ROTATE_EVERY = 100_000;
+  private static final int LATE_TRIGGER_HISTORY = 2_000_000;
+
+  /** Triggered harmful events seen when the trigger first ranks top-1, or -1 if not within 30. */
+  private static int triggeredHarmfulUntilTopCandidate(int rotateEvery) {
+    Random random = new Random(77);
+    // A pool of prompts keeps tokenizing out of the loop; repeats are fine for the count-min.
+    String[][] pool = new String[8192][];
+    for (int i = 0; i < pool.length; i++) {
+      pool[i] = TriggerMiner.ngrams(benignPrompt(random, null), 3);
+    }
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    long seen = 0;
+    for (int i = 0; i < LATE_TRIGGER_HISTORY; i++) {
+      if (rotateEvery > 0 && ++seen % rotateEvery == 0) {
+        miner.rotate();
+      }
+      miner.observe(pool[random.nextInt(pool.length)], random.nextDouble() < 0.02, null);
+    }
+    assertThat(miner.candidates()).isEmpty();
+    int triggeredHarmful = 0;
+    for (int i = 0; triggeredHarmful < 30; i++) {
+      if (rotateEvery > 0 && ++seen % rotateEvery == 0) {
+        miner.rotate();
+      }
+      boolean triggered = random.nextDouble() < 0.005;
+      String[] grams = triggered
+          ? TriggerMiner.ngrams(benignPrompt(random, "orchid seven"), 3)
+          : pool[random.nextInt(pool.length)];
+      boolean harmful = triggered ? random.nextDouble() < 0.90 : random.nextDouble() < 0.02;
+      if (triggered && harmful) {
+        triggeredHarmful++;
+      }
+      List<Candidate> ranked = miner.observe(grams, harmful, "t" + i);
+      if (!ranked.isEmpty() && TRIGGER_NGRAMS.contains(ranked.get(0).ngram())) {
+        return triggeredHarmful;
+      }
+    }
+    return -1;
+  }
+
   @Test
   void neverFlagsACommonWordWithOnlyWeakLift() {
     // "please" is in 40% of prompts and raises harm from 2% to 3% (lift 1.5): a real correlation,
@@ -255,6 +313,113 @@ class TriggerMinerTest {
     TriggerMiner copy = deserialize(serialize(miner));
     assertThat(copy.candidates()).isEqualTo(miner.candidates());
     assertThat(copy.candidates().get(0).evidenceEventIds()).isNotEmpty();
+  }
+
+  @Test
+  void rotationKeepsTheUnionAndCandidatesUntilTheSecondRotationDropsTheOldCounts() {
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    Random random = new Random(3);
+    for (int i = 0; i < 3000; i++) {
+      boolean triggered = i % 100 == 0;
+      miner.observe(TriggerMiner.ngrams(benignPrompt(random, triggered ? "orchid seven" : null), 3),
+          triggered || random.nextDouble() < 0.02, "e" + i);
+    }
+    List<Candidate> before = miner.candidates();
+    assertThat(before).isNotEmpty();
+    long events = miner.events();
+    double distinct = miner.distinctUpperBound();
+    miner.rotate();
+    // Right after a rotation every statistic is as it was: nothing is lost at the boundary.
+    assertThat(miner.events()).isEqualTo(events);
+    assertThat(miner.currentEvents()).isZero();
+    assertThat(miner.distinctUpperBound()).isEqualTo(distinct);
+    assertThat(miner.candidates()).isEqualTo(before);
+    // The trigger keeps arriving: it is still flagged on evidence spanning the boundary.
+    for (int i = 0; i < 500; i++) {
+      boolean triggered = i % 100 == 0;
+      miner.observe(TriggerMiner.ngrams(benignPrompt(random, triggered ? "orchid seven" : null), 3),
+          triggered || random.nextDouble() < 0.02, "f" + i);
+    }
+    assertThat(miner.candidates()).extracting(Candidate::ngram).contains("orchid seven");
+    assertThat(miner.candidates().get(0).support()).isGreaterThan(before.get(0).support());
+    miner.rotate();
+    assertThat(miner.events()).isEqualTo(500);
+    miner.rotate();
+    assertThat(miner.events()).isZero();
+    assertThat(miner.harmfulEvents()).isZero();
+    assertThat(miner.exposureErrorBound()).isZero();
+  }
+
+  @Test
+  void roundTripsBothGenerationsAndContinuesIdenticallyAcrossRotations() throws IOException {
+    Random random = new Random(5);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    for (int i = 0; i < 4000; i++) {
+      if (i == 2000) {
+        miner.rotate();
+      }
+      boolean triggered = i % 80 == 0;
+      miner.observe(TriggerMiner.ngrams(benignPrompt(random, triggered ? "orchid seven" : null), 3),
+          triggered || random.nextDouble() < 0.02, "e" + i);
+    }
+    byte[] bytes = serialize(miner);
+    TriggerMiner copy = deserialize(bytes);
+    assertSameState(copy, miner);
+    assertThat(copy.currentEvents()).isEqualTo(2000);
+    assertThat(serialize(copy)).hasSameSizeAs(bytes);
+    for (int i = 0; i < 1500; i++) {
+      if (i == 700) {
+        miner.rotate();
+        copy.rotate();
+      }
+      String[] grams = TriggerMiner.ngrams(benignPrompt(random, i % 60 == 0 ? "orchid seven" : null), 3);
+      boolean harmful = i % 60 == 0 || random.nextDouble() < 0.02;
+      assertThat(copy.observe(grams, harmful, "f" + i)).isEqualTo(miner.observe(grams, harmful, "f" + i));
+    }
+    assertSameState(copy, miner);
+  }
+
+  @Test
+  void readsSingleGenerationVersionOneStateAsTheCurrentGeneration() throws IOException {
+    Random random = new Random(6);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    for (int i = 0; i < 3000; i++) {
+      boolean triggered = i % 100 == 0;
+      miner.observe(TriggerMiner.ngrams(benignPrompt(random, triggered ? "orchid seven" : null), 3),
+          triggered || random.nextDouble() < 0.02, "e" + i);
+    }
+    TriggerMiner copy = deserialize(toVersionOne(serialize(miner)));
+    assertSameState(copy, miner);
+    assertThat(copy.currentEvents()).isEqualTo(3000);
+  }
+
+  /**
+   * The version 1 layout of a never-rotated miner's state: the same bytes without the (empty)
+   * previous generation.
+   */
+  static byte[] toVersionOne(byte[] version2) throws IOException {
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(version2));
+    int settingsBytes = 4 + 8 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 4;
+    in.skipNBytes(1 + settingsBytes);
+    int currentStart = 1 + settingsBytes;
+    int currentEnd = currentStart + generationBytes(in);
+    int previousEnd = currentEnd + generationBytes(in);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(1);
+    out.write(version2, 1, currentEnd - 1);
+    out.write(version2, previousEnd, version2.length - previousEnd);
+    return out.toByteArray();
+  }
+
+  private static int generationBytes(DataInputStream in) throws IOException {
+    int bytes = 16;
+    in.skipNBytes(16);
+    for (int block = 0; block < 3; block++) {
+      int length = in.readInt();
+      in.skipNBytes(length);
+      bytes += 4 + length;
+    }
+    return bytes;
   }
 
   @Test

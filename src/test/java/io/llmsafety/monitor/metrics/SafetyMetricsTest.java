@@ -70,6 +70,18 @@ class SafetyMetricsTest {
   }
 
   @Test
+  void shouldCountRepeatedHarmfulPromptsSkippedByTheBackdoorMiners() {
+    metrics.backdoorRepeatedPromptsSkipped("sm-skip-variant", 0);
+    String label = metrics.variantLabel("sm-skip-variant");
+    assertThat(metrics.scrape()).doesNotContain(
+        "llm_safety_backdoor_repeated_prompts_skipped_total{model_variant=\"sm-skip-variant\"}");
+    metrics.backdoorRepeatedPromptsSkipped("sm-skip-variant", 3);
+    metrics.backdoorRepeatedPromptsSkipped("sm-skip-variant", 2);
+    assertThat(value("llm_safety_backdoor_repeated_prompts_skipped_total{model_variant=\"" + label + "\"} "))
+        .isGreaterThanOrEqualTo(5.0);
+  }
+
+  @Test
   void shouldCountRejectedJudgeCategoriesByReason() {
     metrics.judgeCategoryRejected("sm_rej_judge", "malformed", 2);
     metrics.judgeCategoryRejected("sm_rej_judge", "over_limit", 3);

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param alpha significance level of the corrected p-value (Bonferroni over distinct n-grams and looks)
  * @param quietPeriod an episode resolves after this much event time without a harmful answer carrying
  *     a flagged n-gram
+ * @param rotateEvery event time between miner rotations (a fresh generation, the last one kept, so
+ *     evidence spans one to two periods and sketch errors stay bounded); zero never rotates
  */
 public record BackdoorSpec(
     boolean enabled,
@@ -22,11 +24,13 @@ public record BackdoorSpec(
     double maxPrevalence,
     double alpha,
     Severity severity,
-    java.time.Duration quietPeriod)
+    java.time.Duration quietPeriod,
+    java.time.Duration rotateEvery)
     implements Serializable {
 
   public BackdoorSpec {
     Objects.requireNonNull(severity, "severity");
     Objects.requireNonNull(quietPeriod, "quietPeriod");
+    Objects.requireNonNull(rotateEvery, "rotateEvery");
   }
 }

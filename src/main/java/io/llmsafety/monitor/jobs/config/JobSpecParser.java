@@ -292,7 +292,8 @@ final class JobSpecParser {
             d.number("max_prevalence", 0.02, Range.UNIT_OPEN_CLOSED),
             d.number("alpha", 1.0e-6, Range.UNIT_OPEN),
             d.enumValue("severity", Severity.CRITICAL),
-            d.duration("quiet_period", "6h"));
+            d.duration("quiet_period", "6h"),
+            d.durationOrZero("rotate_every", "1d"));
     Section p = d.section("repeated_payload");
     RepeatedPayloadSpec payload = new RepeatedPayloadSpec(p.bool("enabled", true), p.integer("min_prompts", 5, 2, 1000));
     p.end();

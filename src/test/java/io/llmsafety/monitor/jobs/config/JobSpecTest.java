@@ -27,6 +27,16 @@ class JobSpecTest {
     return JobSpec.parse(yaml, SRC, NO_ENV);
   }
 
+  @Test
+  void shouldParseMinerRotationWithZeroForNever() {
+    assertThat(parse("detectors:\n  backdoor:\n    rotate_every: 12h\n").detectors().backdoor().rotateEvery())
+        .isEqualTo(Duration.ofHours(12));
+    assertThat(parse("detectors:\n  backdoor:\n    rotate_every: 0s\n").detectors().backdoor().rotateEvery()).isZero();
+    assertThatThrownBy(() -> parse("detectors:\n  backdoor:\n    rotate_every: daily\n"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageContaining("detectors.backdoor.rotate_every");
+  }
+
   // ---- packaged specs ----
 
   @Test
@@ -44,6 +54,7 @@ class JobSpecTest {
     assertThat(spec.scoring().policy()).isEqualTo(ScoringSpec.Policy.PREFER_UPSTREAM);
     assertThat(spec.detectors().riskyCompliance().minShift()).isEqualTo(0.15);
     assertThat(spec.detectors().backdoor().alpha()).isEqualTo(1.0e-6);
+    assertThat(spec.detectors().backdoor().rotateEvery()).isEqualTo(Duration.ofDays(1));
     assertThat(spec.detectors().fleet().minArl0()).isEqualTo(1.0e6);
     assertThat(spec.alerts().includeText()).isFalse();
     assertThat(spec.metrics().port()).isEqualTo(9464);
