@@ -1,6 +1,7 @@
 package io.llmsafety.monitor.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.llmsafety.monitor.alerts.Alert;
 import io.llmsafety.monitor.detectors.WindowStats;
@@ -8,16 +9,32 @@ import io.llmsafety.monitor.event.BaseModelBaseline;
 import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.ScoredEvent;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.api.java.typeutils.runtime.PojoSerializer;
+import org.apache.flink.api.java.typeutils.runtime.PojoSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Records that cross operators must use Flink's POJO serializer: no Kryo fallback. */
+/**
+ * Records that cross operators or sit in state must use Flink's POJO (record) serializer: no Kryo
+ * fallback. Kryo state has no schema evolution, so a savepoint holding it breaks on the first field
+ * added; the POJO serializer's snapshot keeps field names and reads older shapes.
+ */
 class FlinkTypesTest {
 
   @ParameterizedTest
@@ -84,5 +101,77 @@ class FlinkTypesTest {
     DataOutputSerializer out = new DataOutputSerializer(64);
     serializer.serialize(offer, out);
     assertThat(serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()))).isEqualTo(offer);
+  }
+
+  /** The event-time buffers hold ScoredEvents: their serializer snapshot must be one that evolves. */
+  @ParameterizedTest
+  @ValueSource(classes = {ScoredEvent.class, BaseModelBaseline.class})
+  void shouldKeepStateTypesOnASerializerWithSchemaEvolution(Class<?> type) {
+    SerializerConfigImpl config = new SerializerConfigImpl();
+    config.setGenericTypes(false);
+    TypeSerializer<?> serializer = TypeInformation.of(type).createSerializer(config);
+    assertThat(serializer).isInstanceOf(PojoSerializer.class);
+    assertThat(serializer.snapshotConfiguration()).isInstanceOf(PojoSerializerSnapshot.class);
+  }
+
+  /**
+   * Opens the keyed operators with generic types off and drives every state they keep (buffer,
+   * monitor, lifecycle, dedup, base-model offers and counters): a state type that would fall back to
+   * Kryo throws when it is registered.
+   */
+  @org.junit.jupiter.api.Test
+  void shouldKeepNoGenericTypeInOperatorState() throws Exception {
+    try (KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> h =
+        StateFixtures.variantMonitorHarness()) {
+      disableGenericTypes(h);
+      h.open();
+      long t = StateFixtures.START;
+      for (int i = 0; i < 30; i++) {
+        ScoredEvent e = StateFixtures.risky(StateFixtures.ARMED, "e" + i, t += StateFixtures.SECOND, i < 20);
+        h.processElement1(e, e.timestamp());
+      }
+      h.processElement2(ControlCommand.offer(StateFixtures.ADAPTER, StateFixtures.ADAPTER_OFFER), t);
+      h.processBothWatermarks(new Watermark(t + StateFixtures.MINUTE));
+      assertThat(h.extractOutputValues()).extracting(Alert::status).containsExactly(Alert.FIRING);
+    }
+    try (KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, ControlCommand> h =
+        StateFixtures.baseModelHarness()) {
+      disableGenericTypes(h);
+      h.open();
+      long t = StateFixtures.START;
+      h.processElement1(StateFixtures.risky(StateFixtures.ADAPTER, "a", t, true), t);
+      for (int i = 0; i < StateFixtures.REFERENCE_RISKY_EVENTS; i++) {
+        ScoredEvent e = StateFixtures.risky(StateFixtures.BASE, "b" + i, t += StateFixtures.SECOND, true);
+        h.processElement1(e, e.timestamp());
+      }
+      h.processBothWatermarks(new Watermark(t + StateFixtures.MINUTE));
+      assertThat(h.extractOutputValues()).hasSize(2);
+    }
+  }
+
+  /** The check above can fail: state of a type Flink cannot analyse is refused, not silently Kryo. */
+  @org.junit.jupiter.api.Test
+  void shouldRefuseAGenericTypeInStateWhenGenericTypesAreOff() throws Exception {
+    try (KeyedOneInputStreamOperatorTestHarness<String, String, String> h = new KeyedOneInputStreamOperatorTestHarness<>(
+        new KeyedProcessOperator<>(new GenericStateFunction()), s -> s, Types.STRING)) {
+      disableGenericTypes(h);
+      assertThatThrownBy(h::open).isInstanceOf(UnsupportedOperationException.class)
+          .hasMessageContaining("Generic types have been disabled");
+    }
+  }
+
+  private static void disableGenericTypes(AbstractStreamOperatorTestHarness<?> h) {
+    ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
+  }
+
+  /** Keeps an {@link Object} in state: only Kryo could serialize it. */
+  private static final class GenericStateFunction extends KeyedProcessFunction<String, String, String> {
+    @Override
+    public void open(OpenContext openContext) {
+      getRuntimeContext().getState(new ValueStateDescriptor<>("anything", TypeInformation.of(Object.class)));
+    }
+
+    @Override
+    public void processElement(String value, Context ctx, Collector<String> out) {}
   }
 }

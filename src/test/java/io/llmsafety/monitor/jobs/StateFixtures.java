@@ -31,9 +31,7 @@ import org.apache.flink.streaming.util.OperatorSnapshotUtil;
  * formats inside it (e.g. {@code variant-monitor-v4_backdoor-v6_lifecycle-v2_scored-event-16.snapshot}).
  * A fixture is written only when no file of that name exists: after a state format change the
  * build that introduces it adds a fixture and keeps the old ones, so every later build must still
- * restore them. Run from the project root:
- *
- * <pre>mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.llmsafety.monitor.jobs.StateFixtures</pre>
+ * restore them. Run {@code .ci/state-fixtures} (test-compiles, then runs this main).
  *
  * <p>The scenario and the settings here are what the restore tests assume; change them only
  * together with every fixture. This class compiles against older builds too (it was run on the
