@@ -282,7 +282,8 @@ public final class AlertLifecycle {
   public static AlertLifecycle readFrom(DataInput in, Settings settings) throws IOException {
     byte version = in.readByte();
     if (version != VERSION && version != VERSION_WITHOUT_EXTRA_EVIDENCE) {
-      throw new IOException("unknown AlertLifecycle version " + version);
+      throw new IOException("unknown AlertLifecycle version " + version + " (expected " + VERSION + " or "
+          + VERSION_WITHOUT_EXTRA_EVIDENCE + "; start the job without this state or from a fresh savepoint)");
     }
     AlertLifecycle l = new AlertLifecycle(settings);
     int n = in.readInt();

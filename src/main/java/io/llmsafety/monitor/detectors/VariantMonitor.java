@@ -385,7 +385,8 @@ public final class VariantMonitor {
   public static VariantMonitor readFrom(DataInput in, Settings settings) throws IOException {
     byte version = in.readByte();
     if (version != VERSION && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
-      throw new IOException("unknown VariantMonitor version " + version + " (expected " + VERSION + "; state written"
+      throw new IOException("unknown VariantMonitor version " + version + " (expected " + VERSION + " or "
+          + VERSION_BEFORE_JUDGE_CATEGORIES + "; state written"
           + " before score drift and three-chart rate tests is not migrated: start without it or from a fresh savepoint)");
     }
     String variantId = in.readUTF();

@@ -204,7 +204,7 @@ class AlertLifecycleTest {
     byte[] bytes = new AlertLifecycle(AlertLifecycle.Settings.IMMEDIATE).toBytes();
     bytes[0] = 99;
     assertThatThrownBy(() -> AlertLifecycle.fromBytes(bytes, AlertLifecycle.Settings.IMMEDIATE))
-        .isInstanceOf(UncheckedIOException.class).hasMessageContaining("version 99");
+        .isInstanceOf(UncheckedIOException.class).hasMessageContaining("version 99").hasMessageContaining("fresh savepoint");
   }
 
   @Test

@@ -225,7 +225,8 @@ class VariantMonitorTest {
     byte[] bytes = new VariantMonitor(settings(), "v").toBytes();
     bytes[0] = 2;
     assertThatThrownBy(() -> VariantMonitor.fromBytes(bytes, settings()))
-        .hasMessageContaining("unknown VariantMonitor version 2");
+        .hasMessageContaining("unknown VariantMonitor version 2")
+        .hasMessageContaining("fresh savepoint");
   }
 
   @Test
