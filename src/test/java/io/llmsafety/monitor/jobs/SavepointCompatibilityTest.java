@@ -27,6 +27,8 @@ import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.DeadLetter;
 import io.llmsafety.monitor.event.ScoredEvent;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +51,7 @@ import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -123,6 +126,7 @@ class SavepointCompatibilityTest {
     // Fails when a state format changed without a fixture of it: run StateFixtures (README, Development).
     assertThat(fixtureDir().resolve(StateFixtures.variantMonitorFixture())).exists();
     assertThat(fixtureDir().resolve(StateFixtures.baseModelFixture())).exists();
+    assertThat(fixtureDir().resolve(StateFixtures.judgeFixture())).exists();
   }
 
   @Test
@@ -233,6 +237,34 @@ class SavepointCompatibilityTest {
     assertThat(offers).extracting(ControlCommand::baseline).containsExactlyInAnyOrder(
         new BaseModelBaseline(BASE, "refusal_drop", BUFFERED_AT, REFERENCE_RISKY_EVENTS, complied),
         new BaseModelBaseline(BASE, "harm_rise", BUFFERED_AT, REFERENCE_RISKY_EVENTS, complied));
+  }
+
+  static Stream<String> judgeFixtures() throws Exception {
+    return fixtureFiles(fixtureDir(), StateFixtures.REMOTE_JUDGE + "_").stream().map(p -> p.getFileName().toString());
+  }
+
+  /** Events waiting for the judge at the savepoint are asked again after it; here the judge is down, so they pass as scored. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("judgeFixtures")
+  void shouldEmitEveryEventInFlightToTheJudgeAtTheSavepoint(String fixture) throws Exception {
+    List<ScoredEvent> out;
+    try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String refusing = "http://127.0.0.1:" + closed.getLocalPort();
+      closed.close();
+      try (OneInputStreamOperatorTestHarness<ScoredEvent, ScoredEvent> h = StateFixtures.judgeHarness(refusing)) {
+        h.initializeState(OperatorSnapshotUtil.readStateHandle(fixtureDir().resolve(fixture).toString()));
+        h.open();
+        h.endInput();
+        out = h.extractOutputValues();
+      }
+    }
+    List<ScoredEvent> expected = new ArrayList<>();
+    for (int i = 0; i < StateFixtures.JUDGE_IN_FLIGHT; i++) {
+      ScoredEvent e = StateFixtures.judged(i);
+      expected.add(new ScoredEvent(e.eventId(), e.timestamp(), e.variantId(), e.baseModel(), e.tenant(), e.promptRisk(),
+          e.refusal(), e.harm(), e.risky(), e.refused(), e.harmful(), e.promptNgrams(), null, null, e.responseSimhash()));
+    }
+    assertThat(out).containsExactlyInAnyOrderElementsOf(expected);
   }
 
   /** State of a build whose BackdoorWatch format this build does not read: the job stops, saying what to do. */

@@ -11,17 +11,26 @@ import io.llmsafety.monitor.event.BaseModelBaseline;
 import io.llmsafety.monitor.event.ControlCommand;
 import io.llmsafety.monitor.event.ScoredEvent;
 import io.llmsafety.monitor.jobs.config.BaselineSpec;
+import io.llmsafety.monitor.jobs.config.JudgeSpec;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.SavepointType;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 
 /**
@@ -42,6 +51,7 @@ public final class StateFixtures {
   static final Path DIR = Paths.get("src", "test", "resources", "state-fixtures");
   static final String VARIANT_MONITOR = "variant-monitor";
   static final String BASE_MODEL_BASELINES = "base-model-baselines";
+  static final String REMOTE_JUDGE = "remote-judge";
 
   /** As in a job with default {@code parallelism.max}: fixtures restore into the same key-group layout. */
   static final int MAX_PARALLELISM = 128;
@@ -78,6 +88,11 @@ public final class StateFixtures {
   static final int BASE_COUNTED = 10;
   /** Complied among the counted ones (the 3rd, 6th and 9th). */
   static final int BASE_COUNTED_COMPLIED = 3;
+
+  // Remote judge scenario: events waiting for an answer at the savepoint (the operator's list state).
+  static final int JUDGE_IN_FLIGHT = 3;
+  static final int JUDGE_CAPACITY = 4;
+  static final long JUDGE_TIMEOUT_MILLIS = 10_000;
 
   private StateFixtures() {}
 
@@ -117,6 +132,27 @@ public final class StateFixtures {
     return new KeyedTwoInputStreamOperatorTestHarness<>(
         new KeyedCoProcessOperator<>(new BaseModelBaselineFunction(REFERENCE_RISKY_EVENTS, REFERENCE_EVENTS, TTL)),
         BaseModelBaselineFunction::lineageKey, ControlCommand::variantId, Types.STRING, MAX_PARALLELISM, 1, 0);
+  }
+
+  /** A judge on {@code url}: one attempt, no cache, every event with text is sent. */
+  static JudgeSpec judgeSpec(String url) {
+    return new JudgeSpec(true, JudgeSpec.Protocol.LLAMA_GUARD, url, "llama-guard-test", null, Duration.ofSeconds(5), 1,
+        Duration.ofMillis(10), Duration.ofMillis(50), JUDGE_CAPACITY, 0, new JudgeSpec.CircuitBreaker(100, Duration.ofSeconds(30)),
+        JudgeSpec.Policy.REPLACE, 0.0, 1.0);
+  }
+
+  /** The async operator as {@code JudgeFunction.wire} builds it (unordered). */
+  static OneInputStreamOperatorTestHarness<ScoredEvent, ScoredEvent> judgeHarness(String url) throws Exception {
+    return new OneInputStreamOperatorTestHarness<>(
+        new AsyncWaitOperatorFactory<>(new JudgeFunction(judgeSpec(url), 0.5, false), JUDGE_TIMEOUT_MILLIS, JUDGE_CAPACITY,
+            AsyncDataStream.OutputMode.UNORDERED),
+        TypeInformation.of(ScoredEvent.class).createSerializer(new SerializerConfigImpl()));
+  }
+
+  /** An event the judge is asked about: it carries text (the operator drops it on the way out). */
+  static ScoredEvent judged(int i) {
+    return new ScoredEvent("judge-" + i, START + i * SECOND, "judged", null, "tenant-a", 0.9, 0.1, 0.7, true, false, true,
+        new String[] {"how", "to", "how to"}, "prompt " + i, "response " + i, 0x5eedL + i);
   }
 
   static ScoredEvent risky(String variant, String id, long time, boolean refused) {
@@ -184,6 +220,23 @@ public final class StateFixtures {
     }
   }
 
+  /** Snapshots the judge operator while its calls hang on a server that accepts and never answers. */
+  static OperatorSubtaskState judgeSavepoint() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        OneInputStreamOperatorTestHarness<ScoredEvent, ScoredEvent> h =
+            judgeHarness("http://127.0.0.1:" + silent.getLocalPort())) {
+      h.open();
+      for (int i = 0; i < JUDGE_IN_FLIGHT; i++) {
+        h.processElement(judged(i), judged(i).timestamp());
+      }
+      if (!h.extractOutputValues().isEmpty()) {
+        throw new IllegalStateException("scenario drifted: the judge answered before the savepoint");
+      }
+      return h.snapshotWithLocalState(1L, SAVEPOINT_WATERMARK, SavepointType.savepoint(SavepointFormatType.CANONICAL))
+          .getJobManagerOwnedState();
+    }
+  }
+
   private static void send(KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, ?> h, ScoredEvent e)
       throws Exception {
     h.processElement1(e, e.timestamp());
@@ -204,6 +257,10 @@ public final class StateFixtures {
 
   static String baseModelFixture() {
     return BASE_MODEL_BASELINES + "_scored-event-" + scoredEventFields() + ".snapshot";
+  }
+
+  static String judgeFixture() {
+    return REMOTE_JUDGE + "_scored-event-" + scoredEventFields() + ".snapshot";
   }
 
   /** The record's shape in state: Flink's record serializer writes its fields by name. */
@@ -228,6 +285,7 @@ public final class StateFixtures {
     Files.createDirectories(dir);
     write(dir.resolve(variantMonitorFixture()), variantMonitorSavepoint());
     write(dir.resolve(baseModelFixture()), baseModelSavepoint());
+    write(dir.resolve(judgeFixture()), judgeSavepoint());
   }
 
   private static void write(Path file, OperatorSubtaskState state) throws Exception {
