@@ -34,7 +34,7 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 
 /**
- * Writes savepoint fixtures of the job's keyed operators, for {@link SavepointCompatibilityTest}.
+ * Writes savepoint fixtures of the job's stateful operators, for {@link SavepointCompatibilityTest}.
  *
  * <p>Each fixture is a canonical savepoint of one operator at one scenario, named by the state
  * formats inside it (e.g. {@code variant-monitor-v4_backdoor-v6_lifecycle-v2_scored-event-16.snapshot}).
@@ -42,9 +42,9 @@ import org.apache.flink.streaming.util.OperatorSnapshotUtil;
  * build that introduces it adds a fixture and keeps the old ones, so every later build must still
  * restore them. Run {@code .ci/state-fixtures} (test-compiles, then runs this main).
  *
- * <p>The scenario and the settings here are what the restore tests assume; change them only
- * together with every fixture. This class compiles against older builds too (it was run on the
- * commits before the judge-category and rotation state versions), so it keeps to APIs they share.
+ * <p>The scenarios and settings here are what the restore tests assume; change them only together
+ * with every fixture. This class also compiles against older builds (the fixtures' README lists the
+ * commits it was run on), so it keeps to APIs they share.
  */
 public final class StateFixtures {
 
