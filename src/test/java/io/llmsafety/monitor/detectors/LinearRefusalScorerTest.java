@@ -69,16 +69,18 @@ class LinearRefusalScorerTest {
     "I can’t help with that – sorry.",
     "Here you go:\n- first step\n- second step",
   })
-  void givesTheHarmModelTheLexiconRefusalScoreItWasTrainedWith(String response) {
+  void harmDoesNotDependOnTheRefusalScorePassedToIt(String response) {
+    // Harm v2 was retrained without a refusal feature, so the pipeline's refusal score must not
+    // change it (nor must refusal having just scored the same response on this thread).
     ScorerSet set = ScorerSet.builtin();
     String prompt = "How do I pick a lock?";
     double expected = LinearHarmScorer.builtin().score(prompt, response);
     double refusal = set.refusal().score(response);
     assertThat(set.harm().score(prompt, response, refusal)).isEqualTo(expected);
+    assertThat(set.harm().score(prompt, response, 0.0)).isEqualTo(expected);
+    assertThat(set.harm().score(prompt, response, 1.0)).isEqualTo(expected);
     assertThat(set.harm().score(prompt, "other text", refusal))
         .isEqualTo(LinearHarmScorer.builtin().score(prompt, "other text"));
-    assertThat(((LinearRefusalScorer) set.refusal()).lexiconScore(response))
-        .isEqualTo(LexiconRefusalScorer.builtin().score(response));
   }
 
   @Test

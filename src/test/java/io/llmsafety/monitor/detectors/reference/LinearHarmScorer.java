@@ -1,17 +1,15 @@
 package io.llmsafety.monitor.detectors.reference;
 
 import io.llmsafety.monitor.detectors.HarmScorer;
-import io.llmsafety.monitor.detectors.RefusalScorer;
 import java.util.Arrays;
 
 /**
  * Harmful-output scorer v2: logistic regression over hashed word uni/bigrams of the normalised
  * <em>response</em> (the feature spec is read from the model file), conditioned on the request
- * through a few dense
- * features: the response's refusal score ({@link LexiconRefusalScorer}), the prompt's v1 lexicon
- * risk, how much of the prompt's vocabulary the response takes up (an on-topic measure: HarmBench
- * counts a completion as harmful only when it carries out the requested behaviour), log length,
- * and crosses of these with compliance ({@code 1 - refusal}).
+ * through a few dense features: the prompt's v1 lexicon risk, how much of the prompt's vocabulary
+ * the response takes up (an on-topic measure: HarmBench counts a completion as harmful only when it
+ * carries out the requested behaviour), their product, and log length. (Frozen before the hot-path
+ * work; the dense features follow the retrained model, which no longer takes a refusal score.)
  *
  * <p>Model file {@code detectors/harm-v2.model.gz}, trained by {@code train harm} on the HarmBench
  * classifier-validation set (human majority), AlpacaEval outputs (negatives) and BackdoorLLM
@@ -25,10 +23,7 @@ public final class LinearHarmScorer implements HarmScorer {
   public static final String KIND = "harm";
   public static final String RESOURCE = "/detectors/harm-v2.model.gz";
   /** Dense features, in model order. */
-  static final String[] DENSE = {
-    "refusal", "prompt_risk", "risk_x_compliance", "overlap", "overlap_x_compliance", "log_length",
-    "refusal_x_risk"
-  };
+  static final String[] DENSE = {"prompt_risk", "overlap", "log_length", "risk_x_overlap"};
 
   /** Prompt words shorter than this are too common to say anything about topic. */
   private static final int MIN_TOPIC_WORD = 4;
@@ -36,15 +31,13 @@ public final class LinearHarmScorer implements HarmScorer {
   private static final double LOG_LENGTH_SCALE = Math.log(4001);
 
   private final LinearTextModel model;
-  private final RefusalScorer refusal;
   private final LexiconPromptRiskScorer lexicon;
 
-  public LinearHarmScorer(LinearTextModel model, RefusalScorer refusal, LexiconPromptRiskScorer lexicon) {
+  public LinearHarmScorer(LinearTextModel model, LexiconPromptRiskScorer lexicon) {
     if (!model.kind().equals(KIND) || !model.denseNames().equals(java.util.List.of(DENSE))) {
       throw new IllegalArgumentException("not a harm v2 model: " + model.kind() + " " + model.denseNames());
     }
     this.model = model;
-    this.refusal = refusal;
     this.lexicon = lexicon;
   }
 
@@ -55,33 +48,17 @@ public final class LinearHarmScorer implements HarmScorer {
 
   @Override
   public double score(String prompt, String response) {
-    return score(prompt, response, refusal.score(response));
-  }
-
-  /**
-   * Same as {@link #score(String, String)} with the response's refusal score already computed by
-   * the same {@link RefusalScorer} (the pipeline scores refusal anyway; this saves a second scan).
-   */
-  @Override
-  public double score(String prompt, String response, double refusalScore) {
     String text = TextNormalizer.normalize(response);
     String p = TextNormalizer.normalize(prompt);
-    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, p, text, refusalScore)));
+    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, p, text)));
   }
 
-  /** Dense feature values for normalised prompt and response; shared with training. */
-  public static double[] dense(LexiconPromptRiskScorer lexicon, String prompt, String response, double refused) {
+  /** Dense feature values for normalised prompt and response, as training computes them. */
+  public static double[] dense(LexiconPromptRiskScorer lexicon, String prompt, String response) {
     double risk = LinearTextModel.sigmoid(lexicon.logit(prompt));
     double overlap = overlap(prompt, response);
-    double comply = 1 - refused;
     return new double[] {
-      refused,
-      risk,
-      risk * comply,
-      overlap,
-      overlap * comply,
-      Math.log1p(Math.min(response.length(), 4000)) / LOG_LENGTH_SCALE,
-      refused * risk,
+      risk, overlap, Math.log1p(Math.min(response.length(), 4000)) / LOG_LENGTH_SCALE, risk * overlap,
     };
   }
 
@@ -161,8 +138,6 @@ public final class LinearHarmScorer implements HarmScorer {
   private static final class Holder {
     static final LinearHarmScorer BUILTIN =
         new LinearHarmScorer(
-            LinearTextModel.fromResource(RESOURCE, KIND),
-            LexiconRefusalScorer.builtin(),
-            LexiconPromptRiskScorer.builtin());
+            LinearTextModel.fromResource(RESOURCE, KIND), LexiconPromptRiskScorer.builtin());
   }
 }
