@@ -28,6 +28,10 @@ public final class LinearHarmScorer implements HarmScorer {
   /** Prompt words shorter than this are too common to say anything about topic. */
   private static final int MIN_TOPIC_WORD = 4;
   private static final int MAX_TOPIC_WORDS = 64;
+  /** Prompt words for the overlap start in this many leading characters. */
+  static final int PROMPT_TOPIC_CHARS = 1000;
+  /** Response words for the overlap start in this many leading characters. */
+  static final int RESPONSE_TOPIC_CHARS = 2000;
   private static final double LOG_LENGTH_SCALE = Math.log(4001);
 
   private final LinearTextModel model;
@@ -72,7 +76,13 @@ public final class LinearHarmScorer implements HarmScorer {
     return out;
   }
 
-  /** Share of the prompt's distinct longer words that occur in the response (0 without any). */
+  /**
+   * Share of the prompt's distinct longer words that occur in the response (0 without any). Words
+   * are those of {@link WordHashes} (runs of letters, digits and apostrophes), read from the texts'
+   * shared word hashes: of the prompt, those starting in its first {@link #PROMPT_TOPIC_CHARS}
+   * characters (what prompt risk v2 reads); of the response, those starting in its first {@link
+   * #RESPONSE_TOPIC_CHARS} (what this model's n-grams read).
+   */
   private static double overlap(NormalizedText promptText, NormalizedText responseText, Scratch scratch) {
     // The prompt's first MAX_TOPIC_WORDS longer words (repeats count towards the cap) go into a
     // small open-addressing set of their hashes; each response word is then one probe.
@@ -80,24 +90,13 @@ public final class LinearHarmScorer implements HarmScorer {
     Arrays.fill(slotWord, 0);
     int[] words = scratch.words;
     int distinct = 0;
-    char[] prompt = promptText.chars;
+    WordHashes prompt = promptText.words();
+    int promptWords = prompt.upTo(promptText.chars, promptText.length, PROMPT_TOPIC_CHARS);
     int n = 0;
-    int len = promptText.length;
-    int i = 0;
-    while (i < len && n < MAX_TOPIC_WORDS) {
-      char c = prompt[i];
-      if (!isAlnum(c)) {
-        i++;
-        continue;
-      }
-      int start = i;
-      int h = FNV_OFFSET;
-      while (i < len && isAlnum(c = prompt[i])) {
-        h = (h ^ c) * FNV_PRIME;
-        i++;
-      }
-      if (i - start >= MIN_TOPIC_WORD) {
+    for (int k = 0; k < promptWords && n < MAX_TOPIC_WORDS; k++) {
+      if (prompt.end[k] - prompt.start[k] >= MIN_TOPIC_WORD) {
         n++;
+        int h = prompt.fnv[k];
         int slot = slot(h);
         while (slotWord[slot] != 0 && words[slotWord[slot] - 1] != h) {
           slot = (slot + 1) & (TOPIC_SLOTS - 1);
@@ -114,22 +113,11 @@ public final class LinearHarmScorer implements HarmScorer {
     boolean[] found = scratch.found;
     Arrays.fill(found, 0, distinct, false);
     int hits = 0;
-    char[] response = responseText.chars;
-    int scan = Math.min(responseText.length, 4000);
-    i = 0;
-    while (i < scan && hits < distinct) {
-      char c = response[i];
-      if (!isAlnum(c)) {
-        i++;
-        continue;
-      }
-      int start = i;
-      int h = FNV_OFFSET;
-      while (i < scan && isAlnum(c = response[i])) {
-        h = (h ^ c) * FNV_PRIME;
-        i++;
-      }
-      if (i - start >= MIN_TOPIC_WORD) {
+    WordHashes response = responseText.words();
+    int responseWords = response.upTo(responseText.chars, responseText.length, RESPONSE_TOPIC_CHARS);
+    for (int k = 0; k < responseWords && hits < distinct; k++) {
+      if (response.end[k] - response.start[k] >= MIN_TOPIC_WORD) {
+        int h = response.fnv[k];
         int slot = slot(h);
         int w;
         while ((w = slotWord[slot]) != 0 && words[w - 1] != h) {
@@ -160,20 +148,6 @@ public final class LinearHarmScorer implements HarmScorer {
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-  private static final int FNV_OFFSET = 0x811C9DC5;
-  private static final int FNV_PRIME = 0x01000193;
-  private static final boolean[] ASCII_ALNUM = new boolean[128];
-
-  static {
-    for (char c = 0; c < 128; c++) {
-      ASCII_ALNUM[c] = Character.isLetterOrDigit(c);
-    }
-  }
-
-  private static boolean isAlnum(char c) {
-    return c < 128 ? ASCII_ALNUM[c] : Character.isLetterOrDigit(c);
-  }
 
   private static final class Holder {
     static final LinearHarmScorer BUILTIN =

@@ -1,7 +1,10 @@
 package io.llmsafety.monitor.detectors.reference;
 
 import io.llmsafety.monitor.detectors.HarmScorer;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Harmful-output scorer v2: logistic regression over hashed word uni/bigrams of the normalised
@@ -62,77 +65,50 @@ public final class LinearHarmScorer implements HarmScorer {
     };
   }
 
-  /** Share of the prompt's distinct longer words that occur in the response (0 without any). */
+  /**
+   * Share of the prompt's distinct longer words that occur in the response (0 without any): words
+   * are maximal runs of letters, digits and apostrophes; of the prompt, the first 64 of at least
+   * four characters that start in its first 1,000 characters; of the response, those that start in
+   * its first 2,000. Words are compared by their 32-bit FNV-1a hash.
+   */
   static double overlap(String prompt, String response) {
-    int[] words = new int[MAX_TOPIC_WORDS];
-    int n = 0;
-    int len = prompt.length();
-    int i = 0;
-    while (i < len && n < MAX_TOPIC_WORDS) {
-      char c = prompt.charAt(i);
-      if (!isAlnum(c)) {
-        i++;
-        continue;
-      }
-      int start = i;
-      int h = FNV_OFFSET;
-      while (i < len && isAlnum(c = prompt.charAt(i))) {
-        h = (h ^ c) * FNV_PRIME;
-        i++;
-      }
-      if (i - start >= MIN_TOPIC_WORD) {
-        words[n++] = h;
-      }
-    }
-    if (n == 0) {
+    List<Integer> promptWords = longWords(prompt, 1000);
+    Set<Integer> topic = new HashSet<>(promptWords.subList(0, Math.min(MAX_TOPIC_WORDS, promptWords.size())));
+    if (topic.isEmpty()) {
       return 0;
     }
-    Arrays.sort(words, 0, n);
-    int distinct = 0;
-    for (int k = 0; k < n; k++) {
-      if (k == 0 || words[k] != words[k - 1]) {
-        words[distinct++] = words[k];
-      }
-    }
-    boolean[] found = new boolean[distinct];
-    int hits = 0;
-    int scan = Math.min(response.length(), 4000);
-    i = 0;
-    while (i < scan && hits < distinct) {
-      char c = response.charAt(i);
-      if (!isAlnum(c)) {
+    Set<Integer> found = new HashSet<>(longWords(response, 2000));
+    found.retainAll(topic);
+    return (double) found.size() / topic.size();
+  }
+
+  /** FNV-1a hashes of the words of at least {@link #MIN_TOPIC_WORD} characters starting before {@code limit}. */
+  private static List<Integer> longWords(String text, int limit) {
+    List<Integer> out = new ArrayList<>();
+    int i = 0;
+    while (i < Math.min(text.length(), limit)) {
+      if (!isWordChar(text.charAt(i))) {
         i++;
         continue;
       }
       int start = i;
       int h = FNV_OFFSET;
-      while (i < scan && isAlnum(c = response.charAt(i))) {
-        h = (h ^ c) * FNV_PRIME;
+      while (i < text.length() && isWordChar(text.charAt(i))) {
+        h = (h ^ text.charAt(i)) * FNV_PRIME;
         i++;
       }
       if (i - start >= MIN_TOPIC_WORD) {
-        int at = Arrays.binarySearch(words, 0, distinct, h);
-        if (at >= 0 && !found[at]) {
-          found[at] = true;
-          hits++;
-        }
+        out.add(h);
       }
     }
-    return (double) hits / distinct;
+    return out;
   }
 
   private static final int FNV_OFFSET = 0x811C9DC5;
   private static final int FNV_PRIME = 0x01000193;
-  private static final boolean[] ASCII_ALNUM = new boolean[128];
 
-  static {
-    for (char c = 0; c < 128; c++) {
-      ASCII_ALNUM[c] = Character.isLetterOrDigit(c);
-    }
-  }
-
-  private static boolean isAlnum(char c) {
-    return c < 128 ? ASCII_ALNUM[c] : Character.isLetterOrDigit(c);
+  private static boolean isWordChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '\'';
   }
 
   private static final class Holder {
