@@ -136,6 +136,7 @@ final class TextNormalizer {
   private static boolean mapAsciiInPlace(char[] out, int n, NormalizedText into) {
     int len = 0;
     int pending = 0;
+    int seen = 0; // whether a character was kept yet: no leading space
     int prePass = 0;
     int prevFlags = LINE_BEFORE; // the start of the text counts as a line start
     for (int i = 0; i < n; i++) {
@@ -146,14 +147,16 @@ final class TextNormalizer {
       prevFlags = flags;
       char m = ASCII[c];
       // Branch-free: whether to emit a pending space and m (mispredicted branches on word
-      // boundaries were most of this loop's cost). Writes stay at or before i.
+      // boundaries were most of this loop's cost). Writes stay at or before i. pending does not
+      // depend on len, so the chain from one character to the next is short.
       int isChar = (1 - m) >>> 31;
       int isSpace = ((m ^ SPACE) - 1) >>> 31;
       out[len] = ' ';
       len += pending & isChar;
       out[len] = m;
       len += isChar;
-      pending = (pending & (isChar ^ 1) & (isSpace ^ 1)) | (isSpace & ((-len) >>> 31));
+      pending = (pending & (isChar ^ 1) & (isSpace ^ 1)) | (isSpace & seen);
+      seen |= isChar;
     }
     into.length = len;
     return prePass != 0;

@@ -43,51 +43,30 @@ final class WordHashes {
     int stop = Math.min(length, limit);
     int i = scanned;
     int n = count;
-    if (i < stop) {
-      // At most one word per two characters, plus the one the limit cuts.
-      ensure(n + (stop - i + 1) / 2 + 1);
-      int[] start = this.start;
-      int[] end = this.end;
-      int[] fnv = this.fnv;
-      // Branch-free over the characters (word boundaries are unpredictable, and mispredicting
-      // them was most of the cost): every step writes the current word's start and hash at slot
-      // n, and n moves on only where a word ends. Resumes outside a word: an earlier call stopped
-      // after one.
-      int inWord = 0;
-      int from = 0;
+    while (i < stop) {
+      char c = text[i];
+      if (!HashedTextFeatures.isWordChar(c)) {
+        i++;
+        continue;
+      }
+      int from = i;
       int h = HashedTextFeatures.FNV_OFFSET;
-      for (; i < stop; i++) {
-        char c = text[i];
-        int isWord = c < 128 ? ASCII_WORD[c] : (Character.isLetterOrDigit(c) ? 1 : 0);
-        int ends = inWord & (isWord ^ 1);
-        end[n] = i;
-        n += ends;
-        int word = -isWord;
-        from = (from & ~(word & -(inWord ^ 1)) | (i & word & -(inWord ^ 1)));
-        start[n] = from;
-        h = (((h ^ c) * HashedTextFeatures.FNV_PRIME) & word) | (HashedTextFeatures.FNV_OFFSET & ~word);
-        fnv[n] = h;
-        inWord = isWord;
+      while (i < length && HashedTextFeatures.isWordChar(c = text[i])) {
+        h = (h ^ c) * HashedTextFeatures.FNV_PRIME;
+        i++;
       }
-      if (inWord == 1) {
-        // The word the limit cuts is held whole.
-        while (i < length && HashedTextFeatures.isWordChar(text[i])) {
-          h = (h ^ text[i]) * HashedTextFeatures.FNV_PRIME;
-          i++;
-        }
-        fnv[n] = h;
-        end[n] = i;
-        n++;
+      if (n == start.length) {
+        grow();
       }
-      int[] unigram = this.unigram;
-      int[] bigram = this.bigram;
-      for (int k = count; k < n; k++) {
-        unigram[k] = HashedTextFeatures.unigramHash(fnv[k]);
-        bigram[k] = k == 0 ? 0 : HashedTextFeatures.bigramHash(fnv[k - 1], fnv[k]);
-      }
-      count = n;
-      scanned = i;
+      start[n] = from;
+      end[n] = i;
+      fnv[n] = h;
+      unigram[n] = HashedTextFeatures.unigramHash(h);
+      bigram[n] = n == 0 ? 0 : HashedTextFeatures.bigramHash(fnv[n - 1], h);
+      n++;
     }
+    count = n;
+    scanned = Math.max(scanned, i);
     if (n == 0 || start[n - 1] < stop) {
       return n;
     }
@@ -103,20 +82,6 @@ final class WordHashes {
       }
     }
     return lo;
-  }
-
-  private static final int[] ASCII_WORD = new int[128];
-
-  static {
-    for (char c = 0; c < 128; c++) {
-      ASCII_WORD[c] = HashedTextFeatures.isWordChar(c) ? 1 : 0;
-    }
-  }
-
-  private void ensure(int words) {
-    while (start.length < words) {
-      grow();
-    }
   }
 
   private void grow() {
