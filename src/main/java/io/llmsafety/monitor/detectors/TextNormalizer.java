@@ -94,7 +94,7 @@ final class TextNormalizer {
       nfkc.getChars(0, n, out, 0);
     }
     mapInPlace(out, n, into);
-    into.refusalPrePass = true; // RefusalText's extra steps look at every non-ASCII character
+    into.refusalPrePass = !RefusalText.prePassKeeps(text);
   }
 
   /**
@@ -136,7 +136,6 @@ final class TextNormalizer {
   private static boolean mapAsciiInPlace(char[] out, int n, NormalizedText into) {
     int len = 0;
     int pending = 0;
-    int seen = 0; // whether a character was kept yet: no leading space
     int prePass = 0;
     int prevFlags = LINE_BEFORE; // the start of the text counts as a line start
     for (int i = 0; i < n; i++) {
@@ -147,16 +146,14 @@ final class TextNormalizer {
       prevFlags = flags;
       char m = ASCII[c];
       // Branch-free: whether to emit a pending space and m (mispredicted branches on word
-      // boundaries were most of this loop's cost). Writes stay at or before i. pending does not
-      // depend on len, so the chain from one character to the next is short.
+      // boundaries were most of this loop's cost). Writes stay at or before i.
       int isChar = (1 - m) >>> 31;
       int isSpace = ((m ^ SPACE) - 1) >>> 31;
       out[len] = ' ';
       len += pending & isChar;
       out[len] = m;
       len += isChar;
-      pending = (pending & (isChar ^ 1) & (isSpace ^ 1)) | (isSpace & seen);
-      seen |= isChar;
+      pending = (pending & (isChar ^ 1) & (isSpace ^ 1)) | (isSpace & ((-len) >>> 31));
     }
     into.length = len;
     return prePass != 0;
