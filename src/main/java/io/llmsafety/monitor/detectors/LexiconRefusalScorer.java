@@ -182,6 +182,28 @@ public final class LexiconRefusalScorer implements RefusalScorer {
     return c;
   }
 
+  /**
+   * This scorer's log-odds from the cues in the first {@link #OPENING_CHARS} of normalised text,
+   * the refusal feature of harm v2. Memoised on the text, so that when refusal v2 has scanned the
+   * same shared normalisation on this event ({@link #rememberOpening}) it is not scanned again.
+   */
+  double openingLogit(NormalizedText text) {
+    if (text.hasMemo(openingKey)) {
+      return text.memo();
+    }
+    double logit = cues(text.chars, text.length, OPENING_CHARS).logit;
+    text.memo(openingKey, logit);
+    return logit;
+  }
+
+  /** Records {@code cues}, just computed over the opening of {@code text}, for {@link #openingLogit}. */
+  void rememberOpening(NormalizedText text, Cues cues) {
+    text.memo(openingKey, cues.logit);
+  }
+
+  /** Owner of the memo {@link #openingLogit} leaves on a text. */
+  private final Object openingKey = new Object();
+
   static double positionFactor(int start) {
     if (start < OPENING_CHARS) {
       return 1.0;

@@ -5,11 +5,13 @@ import java.util.Arrays;
 /**
  * Harmful-output scorer v2: logistic regression over hashed word uni/bigrams of the normalised
  * <em>response</em> (the feature spec is read from the model file), conditioned on the request
- * through a few dense features: the prompt's v1 lexicon risk, how much of the prompt's vocabulary
- * the response takes up (an on-topic measure: HarmBench counts a completion as harmful only when it
- * carries out the requested behaviour), their product, and log length. Whether the response
- * refuses is left to its words: earlier models also took the v1 refusal lexicon's score and its
- * crosses, which did no better under cross-validation and cost a cue scan per event.
+ * through a few dense features: the v1 refusal lexicon's score of the response's opening (first
+ * 200 characters, {@link LexiconRefusalScorer#openingLogit}; refusal v2 scans the same opening,
+ * so the pipeline scans it once), the prompt's v1 lexicon risk, how much of the prompt's
+ * vocabulary the response takes up (an on-topic measure: HarmBench counts a completion as harmful
+ * only when it carries out the requested behaviour), log length, and crosses of these with
+ * compliance ({@code 1 - refusal}). Until Dec 2026 the refusal feature was the v1 score of the
+ * whole response, which needed a scan of up to 4,000 characters per event.
  *
  * <p>Model file {@code detectors/harm-v2.model.gz}, trained by {@code train harm} on the HarmBench
  * classifier-validation set (human majority), AlpacaEval outputs (negatives) and BackdoorLLM
@@ -23,7 +25,10 @@ public final class LinearHarmScorer implements HarmScorer {
   public static final String KIND = "harm";
   public static final String RESOURCE = "/detectors/harm-v2.model.gz";
   /** Dense features, in model order. */
-  static final String[] DENSE = {"prompt_risk", "overlap", "log_length", "risk_x_overlap"};
+  static final String[] DENSE = {
+    "opening_refusal", "prompt_risk", "risk_x_compliance", "overlap", "overlap_x_compliance",
+    "log_length", "refusal_x_risk"
+  };
 
   /** Prompt words shorter than this are too common to say anything about topic. */
   private static final int MIN_TOPIC_WORD = 4;
@@ -35,13 +40,16 @@ public final class LinearHarmScorer implements HarmScorer {
   private static final double LOG_LENGTH_SCALE = Math.log(4001);
 
   private final LinearTextModel model;
+  private final LexiconRefusalScorer refusalLexicon;
   private final LexiconPromptRiskScorer lexicon;
 
-  public LinearHarmScorer(LinearTextModel model, LexiconPromptRiskScorer lexicon) {
+  public LinearHarmScorer(
+      LinearTextModel model, LexiconRefusalScorer refusalLexicon, LexiconPromptRiskScorer lexicon) {
     if (!model.kind().equals(KIND) || !model.denseNames().equals(java.util.List.of(DENSE))) {
       throw new IllegalArgumentException("not a harm v2 model: " + model.kind() + " " + model.denseNames());
     }
     this.model = model;
+    this.refusalLexicon = refusalLexicon;
     this.lexicon = lexicon;
   }
 
@@ -55,24 +63,31 @@ public final class LinearHarmScorer implements HarmScorer {
     NormalizedText text = TextNormalizer.normalized(response);
     NormalizedText p = TextNormalizer.normalized(prompt);
     Scratch scratch = SCRATCH.get();
-    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, p, text, scratch, scratch.dense)));
+    return LinearTextModel.sigmoid(
+        model.logit(text, dense(refusalLexicon, lexicon, p, text, scratch, scratch.dense)));
   }
 
   /** Dense feature values for normalised prompt and response; shared with training. */
-  static double[] dense(LexiconPromptRiskScorer lexicon, String prompt, String response) {
-    return dense(lexicon, NormalizedText.of(prompt), NormalizedText.of(response), SCRATCH.get(),
-        new double[DENSE.length]);
+  static double[] dense(
+      LexiconRefusalScorer refusalLexicon, LexiconPromptRiskScorer lexicon, String prompt, String response) {
+    return dense(refusalLexicon, lexicon, NormalizedText.of(prompt), NormalizedText.of(response),
+        SCRATCH.get(), new double[DENSE.length]);
   }
 
   private static double[] dense(
-      LexiconPromptRiskScorer lexicon, NormalizedText prompt, NormalizedText response, Scratch scratch,
-      double[] out) {
+      LexiconRefusalScorer refusalLexicon, LexiconPromptRiskScorer lexicon, NormalizedText prompt,
+      NormalizedText response, Scratch scratch, double[] out) {
+    double refused = LexiconRefusalScorer.sigmoid(refusalLexicon.openingLogit(response));
     double risk = LinearTextModel.sigmoid(lexicon.logit(prompt));
     double overlap = overlap(prompt, response, scratch);
-    out[0] = risk;
-    out[1] = overlap;
-    out[2] = Math.log1p(Math.min(response.length, 4000)) / LOG_LENGTH_SCALE;
-    out[3] = risk * overlap;
+    double comply = 1 - refused;
+    out[0] = refused;
+    out[1] = risk;
+    out[2] = risk * comply;
+    out[3] = overlap;
+    out[4] = overlap * comply;
+    out[5] = Math.log1p(Math.min(response.length, 4000)) / LOG_LENGTH_SCALE;
+    out[6] = refused * risk;
     return out;
   }
 
@@ -152,6 +167,7 @@ public final class LinearHarmScorer implements HarmScorer {
   private static final class Holder {
     static final LinearHarmScorer BUILTIN =
         new LinearHarmScorer(
-            LinearTextModel.fromResource(RESOURCE, KIND), LexiconPromptRiskScorer.builtin());
+            LinearTextModel.fromResource(RESOURCE, KIND), LexiconRefusalScorer.builtin(),
+            LexiconPromptRiskScorer.builtin());
   }
 }

@@ -50,9 +50,13 @@ public final class LinearRefusalScorer implements RefusalScorer {
   public double score(String response) {
     // The shared normalisation is cached for the harm scorer; the refusal form reuses it when the
     // extra steps change nothing and otherwise fills a per-thread buffer, so no strings are made.
-    NormalizedText text = RefusalText.normalized(response, TextNormalizer.normalized(response));
+    NormalizedText shared = TextNormalizer.normalized(response);
+    NormalizedText text = RefusalText.normalized(response, shared);
     LexiconRefusalScorer.Cues cues =
         lexicon.cues(text.chars, text.length, LexiconRefusalScorer.OPENING_CHARS);
+    if (text == shared) {
+      lexicon.rememberOpening(shared, cues); // harm v2 reads the same cues of the shared text
+    }
     return LinearTextModel.sigmoid(model.logit(text, dense(cues, text.length, DENSE_SCRATCH.get())));
   }
 

@@ -190,8 +190,8 @@ public final class ScorerTraining {
     double[] dense;
     if (task.equals(LinearHarmScorer.KIND)) {
       text = TextNormalizer.normalize(e.response());
-      dense = LinearHarmScorer.dense(
-          LexiconPromptRiskScorer.builtin(), TextNormalizer.normalize(e.prompt()), text);
+      dense = LinearHarmScorer.dense(LexiconRefusalScorer.builtin(), LexiconPromptRiskScorer.builtin(),
+          TextNormalizer.normalize(e.prompt()), text);
     } else {
       text = TextNormalizer.normalize(e.prompt());
       dense = LinearPromptRiskScorer.dense(LexiconPromptRiskScorer.builtin(), text);
@@ -298,7 +298,7 @@ public final class ScorerTraining {
   /** Scores an example with a model through the production scorer classes. */
   public static double score(String task, LinearTextModel m, Example e) {
     if (task.equals(LinearHarmScorer.KIND)) {
-      return new LinearHarmScorer(m, LexiconPromptRiskScorer.builtin())
+      return new LinearHarmScorer(m, LexiconRefusalScorer.builtin(), LexiconPromptRiskScorer.builtin())
           .score(e.prompt(), e.response());
     }
     return new LinearPromptRiskScorer(m, LexiconPromptRiskScorer.builtin()).score(e.prompt());

@@ -70,8 +70,9 @@ class LinearRefusalScorerTest {
     "Here you go:\n- first step\n- second step",
   })
   void harmDoesNotDependOnTheRefusalScorePassedToIt(String response) {
-    // Harm v2 was retrained without a refusal feature, so the pipeline's refusal score must not
-    // change it (nor must refusal having just scored the same response on this thread).
+    // Harm v2 computes its refusal feature itself (the v1 lexicon over the opening, which refusal
+    // v2 leaves on the shared text): the refusal score passed in must not change it, nor must
+    // refusal having just scored the same response on this thread.
     ScorerSet set = ScorerSet.builtin();
     String prompt = "How do I pick a lock?";
     double expected = LinearHarmScorer.builtin().score(prompt, response);

@@ -226,7 +226,7 @@ class ScorerEquivalenceTest {
       });
       assertThat(mine.toString()).isEqualTo(theirs.toString());
       String prompt = TextNormalizer.normalize(PAIRS.get(k)[0]);
-      assertThat(LinearHarmScorer.dense(LexiconPromptRiskScorer.builtin(), prompt, text))
+      assertThat(LinearHarmScorer.dense(LexiconRefusalScorer.builtin(), LexiconPromptRiskScorer.builtin(), prompt, text))
           .containsExactly(io.llmsafety.monitor.detectors.reference.LinearHarmScorer.dense(
               REF_LEXICON, prompt, text));
       String refusalText = RefusalText.normalize(PAIRS.get(k)[1]);
