@@ -42,6 +42,10 @@ final class RefusalText {
     if (text == null || text.isEmpty() || !shared.refusalPrePass) {
       return shared;
     }
+    if (shared.nonAscii && prePassKeeps(text)) {
+      shared.refusalPrePass = false; // checked once per text
+      return shared;
+    }
     Buffers b = BUFFERS.get();
     prePass(text, b.raw);
     TextNormalizer.normalizeInto(b.raw.chars, b.raw.length, b.text);
