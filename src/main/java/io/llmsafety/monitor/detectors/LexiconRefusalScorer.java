@@ -57,26 +57,23 @@ public final class LexiconRefusalScorer implements RefusalScorer {
   @Override
   public double score(String response) {
     NormalizedText text = TextNormalizer.normalized(response);
-    return sigmoid(cues(text.chars, text.length).logit);
+    return sigmoid(cues(text.chars, text.length, SCAN_CHARS).logit);
   }
 
   /**
    * Where the cues of each kind sit in already normalised text, for the trained scorer
-   * ({@link LinearRefusalScorer}) and for this one's logit. Sums are weight x position factor for
-   * the v1 logit, and raw weights split by position for the position-aware features. Filled in
-   * place by {@link #cues}, one instance per thread and lexicon, so read it before the next call.
+   * ({@link LinearRefusalScorer}, which reads the opening only) and for this one's logit. Sums are
+   * weight x position factor for the v1 logit, and raw weights of the opening for the trained
+   * scorer's features. Filled in place by {@link #cues}, one instance per thread and lexicon, so
+   * read it before the next call.
    */
   static final class Cues {
     /** This scorer's log-odds. */
     double logit;
     /** Refusal cue weight starting in the first {@link #OPENING_CHARS}. */
     double refusalOpening;
-    /** Refusal cue weight starting before {@link #MIDDLE_CHARS}. */
-    double refusalMiddle;
-    /** Refusal cue weight starting later. */
-    double refusalLate;
+    /** Pushback cue weight starting in the first {@link #OPENING_CHARS}. */
     double pushbackOpening;
-    double pushbackLater;
     /**
      * Negated not-refusal weight in the first {@link #COMPLIANCE_CHARS} before any refusal or
      * pushback cue (an answer that starts by answering).
@@ -86,8 +83,6 @@ public final class LexiconRefusalScorer implements RefusalScorer {
     double complyAfterRefusal;
     /** Start of the first refusal or pushback cue, or -1. */
     int firstRefusal;
-    /** Start of the first not-refusal cue, or -1. */
-    int firstComply;
 
     // Scan state: earliest start of each cue (-1 for none) and the cues seen, so that only those
     // are visited and reset.
@@ -115,42 +110,38 @@ public final class LexiconRefusalScorer implements RefusalScorer {
     return lexicon.size();
   }
 
-  /** {@link Cues} of normalised text {@code text[0, length)}; allocates nothing. */
-  Cues cues(char[] text, int length) {
+  /**
+   * {@link Cues} of normalised text {@code text[0, length)} starting before {@code scanChars}
+   * (this scorer reads {@link #SCAN_CHARS}, refusal v2 only the opening); allocates nothing.
+   */
+  Cues cues(char[] text, int length, int scanChars) {
     Cues c = cues.get();
     if (length == 0) {
       c.logit = BIAS;
-      c.refusalOpening = c.refusalMiddle = c.refusalLate = 0;
-      c.pushbackOpening = c.pushbackLater = c.complyOpening = c.complyAfterRefusal = 0;
-      c.firstRefusal = c.firstComply = -1;
+      c.refusalOpening = c.pushbackOpening = c.complyOpening = c.complyAfterRefusal = 0;
+      c.firstRefusal = -1;
       return c;
     }
     int[] first = c.first;
     c.seenCount = 0;
     // Earliest start of each cue: the first occurrence carries the most positional weight.
-    lexicon.scan(text, length, SCAN_CHARS, c.visitor);
+    lexicon.scan(text, length, scanChars, c.visitor);
     int[] seen = c.seen;
     int n = c.seenCount;
     // Sums are taken in phrase order, as over the whole lexicon, so they round the same way.
     java.util.Arrays.sort(seen, 0, n);
     int firstRefusal = Integer.MAX_VALUE;
-    int firstComply = Integer.MAX_VALUE;
     for (int k = 0; k < n; k++) {
       int p = seen[k];
       if (lexicon.sectionOf(p) != notRefusal) {
         firstRefusal = Math.min(firstRefusal, first[p]);
-      } else {
-        firstComply = Math.min(firstComply, first[p]);
       }
     }
     double ref = 0;
     double push = 0;
     double not = 0;
     double refOpen = 0;
-    double refMid = 0;
-    double refLate = 0;
     double pushOpen = 0;
-    double pushLater = 0;
     double complyOpen = 0;
     double complyAfter = 0;
     for (int k = 0; k < n; k++) {
@@ -163,17 +154,11 @@ public final class LexiconRefusalScorer implements RefusalScorer {
         ref += w * positionFactor(at);
         if (at < OPENING_CHARS) {
           refOpen += w;
-        } else if (at < MIDDLE_CHARS) {
-          refMid += w;
-        } else {
-          refLate += w;
         }
       } else if (s == pushback) {
         push += w * positionFactor(at);
         if (at < OPENING_CHARS) {
           pushOpen += w;
-        } else {
-          pushLater += w;
         }
       } else if (s == notRefusal) {
         not += w * complianceFactor(at, firstRefusal);
@@ -190,16 +175,34 @@ public final class LexiconRefusalScorer implements RefusalScorer {
             + Math.min(push, PUSHBACK_CAP)
             + Math.max(not, NOT_REFUSAL_CAP);
     c.refusalOpening = refOpen;
-    c.refusalMiddle = refMid;
-    c.refusalLate = refLate;
     c.pushbackOpening = pushOpen;
-    c.pushbackLater = pushLater;
     c.complyOpening = complyOpen;
     c.complyAfterRefusal = complyAfter;
     c.firstRefusal = firstRefusal == Integer.MAX_VALUE ? -1 : firstRefusal;
-    c.firstComply = firstComply == Integer.MAX_VALUE ? -1 : firstComply;
     return c;
   }
+
+  /**
+   * This scorer's log-odds from the cues in the first {@link #OPENING_CHARS} of normalised text,
+   * the refusal feature of harm v2. Memoised on the text, so that when refusal v2 has scanned the
+   * same shared normalisation on this event ({@link #rememberOpening}) it is not scanned again.
+   */
+  double openingLogit(NormalizedText text) {
+    if (text.hasMemo(openingKey)) {
+      return text.memo();
+    }
+    double logit = cues(text.chars, text.length, OPENING_CHARS).logit;
+    text.memo(openingKey, logit);
+    return logit;
+  }
+
+  /** Records {@code cues}, just computed over the opening of {@code text}, for {@link #openingLogit}. */
+  void rememberOpening(NormalizedText text, Cues cues) {
+    text.memo(openingKey, cues.logit);
+  }
+
+  /** Owner of the memo {@link #openingLogit} leaves on a text. */
+  private final Object openingKey = new Object();
 
   static double positionFactor(int start) {
     if (start < OPENING_CHARS) {

@@ -22,6 +22,8 @@ final class NormalizedText {
    * its source by {@link TextNormalizer}; true when unknown).
    */
   boolean refusalPrePass = true;
+  /** Whether the source has non-ASCII characters (set with {@link #refusalPrePass}). */
+  boolean nonAscii;
   private String string;
   /** One memoised value per text (the prompt lexicon's log-odds, computed by two scorers). */
   private Object memoOwner;
@@ -54,6 +56,7 @@ final class NormalizedText {
     this.source = source;
     this.length = 0;
     this.refusalPrePass = true;
+    this.nonAscii = false;
     this.string = null;
     this.memoOwner = null;
     if (words != null) {

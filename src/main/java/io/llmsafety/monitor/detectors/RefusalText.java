@@ -42,6 +42,10 @@ final class RefusalText {
     if (text == null || text.isEmpty() || !shared.refusalPrePass) {
       return shared;
     }
+    if (shared.nonAscii && prePassKeeps(text)) {
+      shared.refusalPrePass = false; // checked once per text
+      return shared;
+    }
     Buffers b = BUFFERS.get();
     prePass(text, b.raw);
     TextNormalizer.normalizeInto(b.raw.chars, b.raw.length, b.text);
@@ -61,7 +65,10 @@ final class RefusalText {
   static boolean needsPrePass(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c >= 0x80 || c == '[') {
+      if (c >= 0x80) {
+        return !prePassKeeps(s);
+      }
+      if (c == '[') {
         return true;
       }
       if ((c == '-' || c == '+') && i + 1 < s.length() && s.charAt(i + 1) == ' '
@@ -70,6 +77,40 @@ final class RefusalText {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether {@link #prePass} returns {@code s} unchanged: no list bullet where the pre-pass drops
+   * one, no '[', and no character it drops or folds. Most text with non-ASCII characters has only
+   * curly quotes, dashes or accents, and then refusal v2 reads the shared normalisation (and its
+   * word hashes) instead of making its own.
+   */
+  static boolean prePassKeeps(String s) {
+    boolean lineStart = true;
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (lineStart && (c == '-' || c == '+' || c == '\u2022') && i + 1 < n && s.charAt(i + 1) == ' ') {
+        return false;
+      }
+      if (c == '\n' || c == '\r') {
+        lineStart = true;
+        continue;
+      }
+      if (c == ' ' || c == '\t') {
+        continue;
+      }
+      lineStart = false;
+      if (c == '[') {
+        return false;
+      }
+      if (c >= 0x80
+          && (Character.isSurrogate(c) || Character.getType(c) == Character.FORMAT
+              || (c >= '\uFE00' && c <= '\uFE0F') || c == '\u034F' || fold(c) != c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Folds confusables, drops invisible characters, unwraps links and bullets; keeps case. */

@@ -190,9 +190,8 @@ public final class ScorerTraining {
     double[] dense;
     if (task.equals(LinearHarmScorer.KIND)) {
       text = TextNormalizer.normalize(e.response());
-      double refused = LexiconRefusalScorer.builtin().score(e.response());
-      dense = LinearHarmScorer.dense(
-          LexiconPromptRiskScorer.builtin(), TextNormalizer.normalize(e.prompt()), text, refused);
+      dense = LinearHarmScorer.dense(LexiconRefusalScorer.builtin(), LexiconPromptRiskScorer.builtin(),
+          TextNormalizer.normalize(e.prompt()), text);
     } else {
       text = TextNormalizer.normalize(e.prompt());
       dense = LinearPromptRiskScorer.dense(LexiconPromptRiskScorer.builtin(), text);

@@ -94,7 +94,10 @@ final class TextNormalizer {
       nfkc.getChars(0, n, out, 0);
     }
     mapInPlace(out, n, into);
-    into.refusalPrePass = true; // RefusalText's extra steps look at every non-ASCII character
+    // RefusalText's extra steps look at every non-ASCII character; whether they change this text
+    // is checked only if refusal v2 asks (RefusalText.normalized), not for every prompt.
+    into.refusalPrePass = true;
+    into.nonAscii = true;
   }
 
   /**

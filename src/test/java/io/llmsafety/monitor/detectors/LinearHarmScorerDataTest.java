@@ -47,7 +47,8 @@ class LinearHarmScorerDataTest {
   void shouldAgreeWithHumanMajorityOnHeldOutBehaviours() {
     BinaryMetrics hb = cv.bySource().get("harmbench_val");
     assertThat(hb.accuracy()).isGreaterThanOrEqualTo(0.69);
-    // Full protocol: 0.822 against v1's 0.786 (in-sample); this half-size, 3-fold run measured 0.794.
+    // Full protocol: 0.817 against v1's 0.786 (in-sample); this half-size, 3-fold run measured 0.780
+    // (69.5% agreement; deterministic, so the thin margin to 0.69 does not flake).
     assertThat(hb.auroc()).isGreaterThanOrEqualTo(V1_AUROC - 0.02);
   }
 

@@ -69,16 +69,19 @@ class LinearRefusalScorerTest {
     "I can’t help with that – sorry.",
     "Here you go:\n- first step\n- second step",
   })
-  void givesTheHarmModelTheLexiconRefusalScoreItWasTrainedWith(String response) {
+  void harmDoesNotDependOnTheRefusalScorePassedToIt(String response) {
+    // Harm v2 computes its refusal feature itself (the v1 lexicon over the opening, which refusal
+    // v2 leaves on the shared text): the refusal score passed in must not change it, nor must
+    // refusal having just scored the same response on this thread.
     ScorerSet set = ScorerSet.builtin();
     String prompt = "How do I pick a lock?";
     double expected = LinearHarmScorer.builtin().score(prompt, response);
     double refusal = set.refusal().score(response);
     assertThat(set.harm().score(prompt, response, refusal)).isEqualTo(expected);
+    assertThat(set.harm().score(prompt, response, 0.0)).isEqualTo(expected);
+    assertThat(set.harm().score(prompt, response, 1.0)).isEqualTo(expected);
     assertThat(set.harm().score(prompt, "other text", refusal))
         .isEqualTo(LinearHarmScorer.builtin().score(prompt, "other text"));
-    assertThat(((LinearRefusalScorer) set.refusal()).lexiconScore(response))
-        .isEqualTo(LexiconRefusalScorer.builtin().score(response));
   }
 
   @Test

@@ -108,17 +108,14 @@ public class ScorerBenchmark {
     return builtin.promptRisk().score(prompts[advance()]);
   }
 
-  /**
-   * Harm on its own, given the refusal score (as the pipeline calls it). Without refusal v2 just
-   * before it, it computes the v1 lexicon score that it takes as a feature itself.
-   */
+  /** Harm on its own, called as the pipeline calls it (the refusal score is not one of its features). */
   @Benchmark
   public double harm() {
     int i = advance();
     return builtin.harm().score(prompts[i], responses[i], 0.1);
   }
 
-  /** What the pipeline does per event: prompt risk, refusal, then harm reusing the refusal score. */
+  /** What the pipeline does per event: prompt risk, refusal, then harm. */
   @Benchmark
   public double allThree() {
     int i = advance();
@@ -165,13 +162,13 @@ public class ScorerBenchmark {
       ops.put("promptRisk (before)", () -> refRisk.score(b.prompts[b.advance()]));
       ops.put("harm (before)", () -> {
         int i = b.advance();
-        return refHarm.score(b.prompts[i], b.responses[i], refRefusalV1.score(b.responses[i]));
+        return refHarm.score(b.prompts[i], b.responses[i]);
       });
       ops.put("allThree (before)", () -> {
         int i = b.advance();
         double risk = refRisk.score(b.prompts[i]);
         double refusal = refRefusal.score(b.responses[i]);
-        return risk + refusal + refHarm.score(b.prompts[i], b.responses[i], refRefusalV1.score(b.responses[i]));
+        return risk + refusal + refHarm.score(b.prompts[i], b.responses[i]);
       });
       int warmup = 20;
       int rounds = 60;

@@ -137,14 +137,14 @@ class ScorerEquivalenceTest {
       // Responses as prompts: longer texts, past the prompt model's 1,000-character scan limit.
       assertSame(risk.score(response), REF_RISK.score(response), "prompt risk", response);
       assertSame(v1Risk.score(prompt), REF_LEXICON.score(prompt), "lexicon prompt risk", prompt);
-      assertSame(harm.score(prompt, response, refusal), REF_HARM.score(prompt, response, refusal), "harm", response);
+      assertSame(harm.score(prompt, response), REF_HARM.score(prompt, response), "harm", response);
+      // The refusal score the pipeline passes is not a feature of the retrained harm model.
+      assertSame(harm.score(prompt, response, refusal), REF_HARM.score(prompt, response), "harm", response);
       assertSame(v2Refusal.score(response), REF_REFUSAL_V2.score(response), "refusal v2", response);
-      assertSame(v2Refusal.lexiconScore(response), refusal, "refusal v2 lexicon score", response);
-      assertSame(v2Refusal.lexiconScore(new String(response)), refusal, "refusal v2 lexicon score (copy)", response);
       // Equal but distinct strings must not be mistaken for each other, nor swapped roles.
       assertSame(
           harm.score(new String(response), new String(prompt), 0.25),
-          REF_HARM.score(response, prompt, 0.25), "harm (swapped)", prompt);
+          REF_HARM.score(response, prompt), "harm (swapped)", prompt);
     }
   }
 
@@ -166,7 +166,7 @@ class ScorerEquivalenceTest {
           double refRefusal = REF_REFUSAL.score(pair[1]);
           assertSame(risk, REF_RISK.score(pair[0]), "prompt risk", pair[0]);
           assertSame(refusal, refRefusal, "refusal", pair[1]);
-          assertSame(harm, REF_HARM.score(pair[0], pair[1], refRefusal), "harm", pair[1]);
+          assertSame(harm, REF_HARM.score(pair[0], pair[1]), "harm", pair[1]);
           checked++;
         }
         return checked;
@@ -192,8 +192,7 @@ class ScorerEquivalenceTest {
           double harm = builtin.harm().score(pair[0], pair[1], refusal);
           assertSame(risk, REF_RISK.score(pair[0]), "prompt risk", pair[0]);
           assertSame(refusal, REF_REFUSAL_V2.score(pair[1]), "refusal v2", pair[1]);
-          // Harm v2 takes the v1 lexicon score as its refusal feature.
-          assertSame(harm, REF_HARM.score(pair[0], pair[1], REF_REFUSAL.score(pair[1])), "harm", pair[1]);
+          assertSame(harm, REF_HARM.score(pair[0], pair[1]), "harm", pair[1]);
           checked++;
         }
         return checked;
@@ -227,9 +226,9 @@ class ScorerEquivalenceTest {
       });
       assertThat(mine.toString()).isEqualTo(theirs.toString());
       String prompt = TextNormalizer.normalize(PAIRS.get(k)[0]);
-      assertThat(LinearHarmScorer.dense(LexiconPromptRiskScorer.builtin(), prompt, text, 0.3))
+      assertThat(LinearHarmScorer.dense(LexiconRefusalScorer.builtin(), LexiconPromptRiskScorer.builtin(), prompt, text))
           .containsExactly(io.llmsafety.monitor.detectors.reference.LinearHarmScorer.dense(
-              REF_LEXICON, prompt, text, 0.3));
+              REF_LEXICON, prompt, text));
       String refusalText = RefusalText.normalize(PAIRS.get(k)[1]);
       assertThat(refusalText)
           .isEqualTo(io.llmsafety.monitor.detectors.reference.RefusalText.normalize(PAIRS.get(k)[1]));

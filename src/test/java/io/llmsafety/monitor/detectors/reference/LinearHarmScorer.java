@@ -1,17 +1,19 @@
 package io.llmsafety.monitor.detectors.reference;
 
 import io.llmsafety.monitor.detectors.HarmScorer;
-import io.llmsafety.monitor.detectors.RefusalScorer;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Harmful-output scorer v2: logistic regression over hashed word uni/bigrams of the normalised
  * <em>response</em> (the feature spec is read from the model file), conditioned on the request
- * through a few dense
- * features: the response's refusal score ({@link LexiconRefusalScorer}), the prompt's v1 lexicon
- * risk, how much of the prompt's vocabulary the response takes up (an on-topic measure: HarmBench
- * counts a completion as harmful only when it carries out the requested behaviour), log length,
- * and crosses of these with compliance ({@code 1 - refusal}).
+ * through a few dense features: the v1 refusal lexicon's score of the response's first 200
+ * characters, the prompt's v1 lexicon risk, how much of the prompt's vocabulary the response
+ * takes up, log length, and crosses of these with compliance ({@code 1 - refusal}). (Frozen
+ * before the hot-path work; the refusal feature and the overlap's words follow the retrained
+ * model, computed plainly.)
  *
  * <p>Model file {@code detectors/harm-v2.model.gz}, trained by {@code train harm} on the HarmBench
  * classifier-validation set (human majority), AlpacaEval outputs (negatives) and BackdoorLLM
@@ -26,8 +28,8 @@ public final class LinearHarmScorer implements HarmScorer {
   public static final String RESOURCE = "/detectors/harm-v2.model.gz";
   /** Dense features, in model order. */
   static final String[] DENSE = {
-    "refusal", "prompt_risk", "risk_x_compliance", "overlap", "overlap_x_compliance", "log_length",
-    "refusal_x_risk"
+    "opening_refusal", "prompt_risk", "risk_x_compliance", "overlap", "overlap_x_compliance",
+    "log_length", "refusal_x_risk"
   };
 
   /** Prompt words shorter than this are too common to say anything about topic. */
@@ -36,15 +38,13 @@ public final class LinearHarmScorer implements HarmScorer {
   private static final double LOG_LENGTH_SCALE = Math.log(4001);
 
   private final LinearTextModel model;
-  private final RefusalScorer refusal;
   private final LexiconPromptRiskScorer lexicon;
 
-  public LinearHarmScorer(LinearTextModel model, RefusalScorer refusal, LexiconPromptRiskScorer lexicon) {
+  public LinearHarmScorer(LinearTextModel model, LexiconPromptRiskScorer lexicon) {
     if (!model.kind().equals(KIND) || !model.denseNames().equals(java.util.List.of(DENSE))) {
       throw new IllegalArgumentException("not a harm v2 model: " + model.kind() + " " + model.denseNames());
     }
     this.model = model;
-    this.refusal = refusal;
     this.lexicon = lexicon;
   }
 
@@ -55,22 +55,15 @@ public final class LinearHarmScorer implements HarmScorer {
 
   @Override
   public double score(String prompt, String response) {
-    return score(prompt, response, refusal.score(response));
-  }
-
-  /**
-   * Same as {@link #score(String, String)} with the response's refusal score already computed by
-   * the same {@link RefusalScorer} (the pipeline scores refusal anyway; this saves a second scan).
-   */
-  @Override
-  public double score(String prompt, String response, double refusalScore) {
     String text = TextNormalizer.normalize(response);
     String p = TextNormalizer.normalize(prompt);
-    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, p, text, refusalScore)));
+    return LinearTextModel.sigmoid(model.logit(text, dense(lexicon, p, text)));
   }
 
-  /** Dense feature values for normalised prompt and response; shared with training. */
-  public static double[] dense(LexiconPromptRiskScorer lexicon, String prompt, String response, double refused) {
+  /** Dense feature values for normalised prompt and response, as training computes them. */
+  public static double[] dense(LexiconPromptRiskScorer lexicon, String prompt, String response) {
+    double refused = LexiconRefusalScorer.sigmoid(
+        LexiconRefusalScorer.builtin().logit(response, LexiconRefusalScorer.OPENING_CHARS));
     double risk = LinearTextModel.sigmoid(lexicon.logit(prompt));
     double overlap = overlap(prompt, response);
     double comply = 1 - refused;
@@ -85,84 +78,55 @@ public final class LinearHarmScorer implements HarmScorer {
     };
   }
 
-  /** Share of the prompt's distinct longer words that occur in the response (0 without any). */
+  /**
+   * Share of the prompt's distinct longer words that occur in the response (0 without any): words
+   * are maximal runs of letters, digits and apostrophes; of the prompt, the first 64 of at least
+   * four characters that start in its first 1,000 characters; of the response, those that start in
+   * its first 2,000. Words are compared by their 32-bit FNV-1a hash.
+   */
   static double overlap(String prompt, String response) {
-    int[] words = new int[MAX_TOPIC_WORDS];
-    int n = 0;
-    int len = prompt.length();
-    int i = 0;
-    while (i < len && n < MAX_TOPIC_WORDS) {
-      char c = prompt.charAt(i);
-      if (!isAlnum(c)) {
-        i++;
-        continue;
-      }
-      int start = i;
-      int h = FNV_OFFSET;
-      while (i < len && isAlnum(c = prompt.charAt(i))) {
-        h = (h ^ c) * FNV_PRIME;
-        i++;
-      }
-      if (i - start >= MIN_TOPIC_WORD) {
-        words[n++] = h;
-      }
-    }
-    if (n == 0) {
+    List<Integer> promptWords = longWords(prompt, 1000);
+    Set<Integer> topic = new HashSet<>(promptWords.subList(0, Math.min(MAX_TOPIC_WORDS, promptWords.size())));
+    if (topic.isEmpty()) {
       return 0;
     }
-    Arrays.sort(words, 0, n);
-    int distinct = 0;
-    for (int k = 0; k < n; k++) {
-      if (k == 0 || words[k] != words[k - 1]) {
-        words[distinct++] = words[k];
-      }
-    }
-    boolean[] found = new boolean[distinct];
-    int hits = 0;
-    int scan = Math.min(response.length(), 4000);
-    i = 0;
-    while (i < scan && hits < distinct) {
-      char c = response.charAt(i);
-      if (!isAlnum(c)) {
+    Set<Integer> found = new HashSet<>(longWords(response, 2000));
+    found.retainAll(topic);
+    return (double) found.size() / topic.size();
+  }
+
+  /** FNV-1a hashes of the words of at least {@link #MIN_TOPIC_WORD} characters starting before {@code limit}. */
+  private static List<Integer> longWords(String text, int limit) {
+    List<Integer> out = new ArrayList<>();
+    int i = 0;
+    while (i < Math.min(text.length(), limit)) {
+      if (!isWordChar(text.charAt(i))) {
         i++;
         continue;
       }
       int start = i;
       int h = FNV_OFFSET;
-      while (i < scan && isAlnum(c = response.charAt(i))) {
-        h = (h ^ c) * FNV_PRIME;
+      while (i < text.length() && isWordChar(text.charAt(i))) {
+        h = (h ^ text.charAt(i)) * FNV_PRIME;
         i++;
       }
       if (i - start >= MIN_TOPIC_WORD) {
-        int at = Arrays.binarySearch(words, 0, distinct, h);
-        if (at >= 0 && !found[at]) {
-          found[at] = true;
-          hits++;
-        }
+        out.add(h);
       }
     }
-    return (double) hits / distinct;
+    return out;
   }
 
   private static final int FNV_OFFSET = 0x811C9DC5;
   private static final int FNV_PRIME = 0x01000193;
-  private static final boolean[] ASCII_ALNUM = new boolean[128];
 
-  static {
-    for (char c = 0; c < 128; c++) {
-      ASCII_ALNUM[c] = Character.isLetterOrDigit(c);
-    }
-  }
-
-  private static boolean isAlnum(char c) {
-    return c < 128 ? ASCII_ALNUM[c] : Character.isLetterOrDigit(c);
+  private static boolean isWordChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '\'';
   }
 
   private static final class Holder {
     static final LinearHarmScorer BUILTIN =
         new LinearHarmScorer(
-            LinearTextModel.fromResource(RESOURCE, KIND),
-            LexiconRefusalScorer.builtin(),
-            LexiconPromptRiskScorer.builtin());
+            LinearTextModel.fromResource(RESOURCE, KIND), LexiconPromptRiskScorer.builtin());
   }
 }

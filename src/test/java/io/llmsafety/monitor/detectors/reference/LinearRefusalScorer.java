@@ -7,17 +7,17 @@ import java.util.List;
  * Frozen copy of refusal v2's scoring path as merged at 5849a7d (before its hot-path work):
  * {@link RefusalText} normalisation, the v1 lexicon's position profile (then {@code
  * LexiconRefusalScorer.profile}, inlined here over the reference lexicon) and {@link
- * RefusalModel#logit} through the hashing sink. {@link #lexiconScore} is the v1 lexicon score the
- * harm model takes, without the reuse the production scorer does.
+ * RefusalModel#logit} through the hashing sink. The model was since retrained on cues of the
+ * opening only, so the profile takes cues starting before {@link Lexicon#OPENING_CHARS} and the
+ * dense features are the retrained model's, computed plainly.
  */
 public final class LinearRefusalScorer implements RefusalScorer {
 
   public static final String KIND = "refusal";
   public static final String RESOURCE = "/detectors/refusal-v2.model.gz";
   static final String[] DENSE = {
-    "lexicon", "refusal_opening", "refusal_middle", "refusal_late", "pushback_opening",
-    "pushback_later", "comply_opening", "refuse_then_help", "help_then_refuse", "log_length",
-    "short_refusal"
+    "opening_lexicon", "refusal_opening", "pushback_opening", "comply_opening", "refuse_then_help",
+    "log_length", "short_refusal"
   };
 
   private static final double LOG_LENGTH_SCALE = Math.log(4001);
@@ -44,11 +44,6 @@ public final class LinearRefusalScorer implements RefusalScorer {
     return LinearTextModel.sigmoid(model.logit(text, dense(p, text.length())));
   }
 
-  /** The v1 lexicon score that harm v2 takes as its refusal feature. */
-  public double lexiconScore(String response) {
-    return LexiconRefusalScorer.builtin().score(response);
-  }
-
   /** Dense feature values of normalised text, as training computes them. */
   public static double[] dense(String normalized) {
     return dense(Holder.BUILTIN.lexicon.profile(normalized), normalized.length());
@@ -56,20 +51,13 @@ public final class LinearRefusalScorer implements RefusalScorer {
 
   private static double[] dense(Profile p, int length) {
     double refusalOpening = Math.min(p.refusalOpening(), 6) / 6;
-    double complyOpening = Math.min(p.complyOpening(), 5) / 5;
     double logLength = Math.log1p(Math.min(length, 4000)) / LOG_LENGTH_SCALE;
-    boolean refusedEarly = p.firstRefusal() >= 0 && p.firstRefusal() < Lexicon.OPENING_CHARS;
-    double laterRefusal = Math.min(p.refusalMiddle() + p.refusalLate() + p.pushbackLater(), 6) / 6;
     return new double[] {
       Math.max(-2, Math.min(2, p.logit() / 5)),
       refusalOpening,
-      Math.min(p.refusalMiddle(), 6) / 6,
-      Math.min(p.refusalLate(), 6) / 6,
       Math.min(p.pushbackOpening(), 4) / 4,
-      Math.min(p.pushbackLater(), 4) / 4,
-      complyOpening,
-      refusedEarly ? Math.min(p.complyAfterRefusal(), 5) / 5 : 0,
-      complyOpening > 0 ? laterRefusal : 0,
+      Math.min(p.complyOpening(), 5) / 5,
+      p.firstRefusal() >= 0 ? Math.min(p.complyAfterRefusal(), 5) / 5 : 0,
       logLength,
       refusalOpening * (1 - logLength),
     };
@@ -85,7 +73,6 @@ public final class LinearRefusalScorer implements RefusalScorer {
     static final int OPENING_CHARS = 200;
     static final int MIDDLE_CHARS = 600;
     static final int COMPLIANCE_CHARS = 100;
-    static final int SCAN_CHARS = 4000;
     private static final double BIAS = -2.0;
     private static final double REFUSAL_CAP = 6.0;
     private static final double PUSHBACK_CAP = 4.0;
@@ -111,7 +98,7 @@ public final class LinearRefusalScorer implements RefusalScorer {
       java.util.Arrays.fill(first, -1);
       lexicon.scan(
           text,
-          SCAN_CHARS,
+          OPENING_CHARS,
           (p, start) -> {
             if (first[p] < 0) {
               first[p] = start;
