@@ -54,7 +54,15 @@ public final class CountMinSketch {
 
   /** Counts one occurrence of {@code item}; returns its new estimate. */
   public long update(String item) {
-    long[] h = hash(item);
+    return updateUtf8(item.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * As {@link #update(String)}, given the item's UTF-8 bytes: a caller feeding one item to several
+   * sketches encodes it once.
+   */
+  public long updateUtf8(byte[] itemUtf8) {
+    long[] h = MurmurHash3.hash(itemUtf8, seed);
     int min = Integer.MAX_VALUE;
     for (int row = 0; row < depth; row++) {
       min = Math.min(min, counts[index(h, row)]);
@@ -109,9 +117,8 @@ public final class CountMinSketch {
   public byte[] toByteArray() {
     ByteBuffer buf = ByteBuffer.allocate(serializedBytes(width, depth));
     buf.put(SERIAL_VERSION).putInt(width).putInt(depth).putLong(seed).putLong(totalWeight);
-    for (int c : counts) {
-      buf.putInt(c);
-    }
+    // One bulk copy: the miners' state holds several of these and is written at every flush.
+    buf.asIntBuffer().put(counts);
     return buf.array();
   }
 
@@ -127,9 +134,7 @@ public final class CountMinSketch {
     if (bytes.length != serializedBytes(s.width, s.depth)) {
       throw new IllegalArgumentException("CountMinSketch bytes have wrong length " + bytes.length);
     }
-    for (int i = 0; i < s.counts.length; i++) {
-      s.counts[i] = buf.getInt();
-    }
+    buf.asIntBuffer().get(s.counts);
     return s;
   }
 

@@ -97,6 +97,8 @@ public final class VariantMonitor {
   private ScoreDrift scoreDrift;
   /** The judge's category codes per harm episode, for alert evidence. */
   private EpisodeJudgeCategories judgeCategories = new EpisodeJudgeCategories();
+  /** Bytes of the last serialized form, to size the next one; not state. */
+  private int serializedSizeHint;
 
   public VariantMonitor(Settings settings, String variantId) {
     this(settings, variantId, new WindowAccumulator(settings.windowMillis()),
@@ -347,8 +349,11 @@ public final class VariantMonitor {
 
   public byte[] toBytes() {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+      // Sized from the last round trip: the state is mostly fixed-size sketches (hundreds of KB),
+      // and growing the buffer from 1 KB at every flush cost more than the writes themselves.
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(1024, serializedSizeHint + 4096));
       writeTo(new DataOutputStream(bytes));
+      serializedSizeHint = bytes.size();
       return bytes.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -357,7 +362,9 @@ public final class VariantMonitor {
 
   public static VariantMonitor fromBytes(byte[] bytes, Settings settings) {
     try {
-      return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)), settings);
+      VariantMonitor m = readFrom(new DataInputStream(new ByteArrayInputStream(bytes)), settings);
+      m.serializedSizeHint = bytes.length;
+      return m;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
