@@ -110,7 +110,8 @@ public final class BackdoorWatch {
 
   BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence) {
     this(settings, maxEvidence, TriggerMiner.create(segmentSettings(settings.miner())),
-        TriggerMiner.create(segmentSettings(settings.miner())));
+        TriggerMiner.create(segmentSettings(settings.miner())), newTrafficCounts(settings.miner()),
+        newTrafficCounts(settings.miner()));
   }
 
   BackdoorWatch(VariantMonitor.BackdoorSettings settings, RepeatedPayloads.Settings payloadSettings, int maxEvidence) {
@@ -128,13 +129,13 @@ public final class BackdoorWatch {
   }
 
   private BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence, TriggerMiner riskyMiner,
-      TriggerMiner benignMiner) {
+      TriggerMiner benignMiner, CountMinSketch trafficCounts, CountMinSketch previousTrafficCounts) {
     this.settings = settings;
     this.evidence = new RecentEvidence(maxEvidence);
     this.riskyMiner = riskyMiner;
     this.benignMiner = benignMiner;
-    this.trafficCounts = newTrafficCounts(settings.miner());
-    this.previousTrafficCounts = newTrafficCounts(settings.miner());
+    this.trafficCounts = trafficCounts;
+    this.previousTrafficCounts = previousTrafficCounts;
   }
 
   private static CountMinSketch newTrafficCounts(TriggerMiner.Settings s) {
@@ -445,8 +446,12 @@ public final class BackdoorWatch {
           + VERSION_BEFORE_ROTATION
           + "; state from before the exact harmful-prompt set is not migrated: start from a fresh savepoint)");
     }
-    BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, TriggerMiner.readFrom(in), TriggerMiner.readFrom(in));
-    w.trafficCounts = readTrafficCounts(in, in.readInt());
+    TriggerMiner riskyMiner = TriggerMiner.readFrom(in);
+    TriggerMiner benignMiner = TriggerMiner.readFrom(in);
+    // The previous traffic counts come last (version 6); no throwaway sketches are allocated here,
+    // as this runs at every state round trip.
+    BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, riskyMiner, benignMiner,
+        readTrafficCounts(in, in.readInt()), null);
     byte[] repeats = new byte[in.readInt()];
     in.readFully(repeats);
     w.promptRepeats = LongsSketch.getInstance(Memory.wrap(repeats));
@@ -470,6 +475,7 @@ public final class BackdoorWatch {
     w.lastCandidates = List.copyOf(candidates);
     if (version == VERSION_BEFORE_ROTATION) {
       // Lifetime counts become the current generation; the period starts at the next event.
+      w.previousTrafficCounts = newTrafficCounts(settings.miner());
       w.trafficEvents = w.events;
       return w;
     }

@@ -43,13 +43,18 @@ public final class CountMinSketch {
    * @param seed hash seed; sketches only merge or compare with the same seed
    */
   public static CountMinSketch create(int width, int depth, long seed) {
+    checkDimensions(width, depth);
+    return new CountMinSketch(width, depth, seed);
+  }
+
+  /** Throws unless {@link #create} accepts these dimensions; allocates nothing. */
+  public static void checkDimensions(int width, int depth) {
     if (width < 16 || width > (1 << 24) || Integer.bitCount(width) != 1) {
       throw new IllegalArgumentException("width must be a power of two in [16, 2^24], was " + width);
     }
     if (depth < 1 || depth > 16) {
       throw new IllegalArgumentException("depth must be in [1, 16], was " + depth);
     }
-    return new CountMinSketch(width, depth, seed);
   }
 
   /** Counts one occurrence of {@code item}; returns its new estimate. */

@@ -139,7 +139,7 @@ public final class TriggerMiner {
       require(alpha > 0 && alpha < 1, "alpha must be in (0,1), was " + alpha);
       require(backgroundFloor > 0 && backgroundFloor < 1, "backgroundFloor must be in (0,1), was " + backgroundFloor);
       require(topK >= 1 && topK <= 100, "topK must be in [1,100], was " + topK);
-      CountMinSketch.create(countMinWidth, countMinDepth, 0); // validates the dimensions
+      CountMinSketch.checkDimensions(countMinWidth, countMinDepth);
       require(
           harmfulMapSize >= 8 && harmfulMapSize <= (1 << 20) && Integer.bitCount(harmfulMapSize) == 1,
           "harmfulMapSize must be a power of two in [8, 2^20], was " + harmfulMapSize);

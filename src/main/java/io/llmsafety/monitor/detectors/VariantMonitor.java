@@ -97,8 +97,6 @@ public final class VariantMonitor {
   private ScoreDrift scoreDrift;
   /** The judge's category codes per harm episode, for alert evidence. */
   private EpisodeJudgeCategories judgeCategories = new EpisodeJudgeCategories();
-  /** Bytes of the last serialized form, to size the next one; not state. */
-  private int serializedSizeHint;
 
   public VariantMonitor(Settings settings, String variantId) {
     this(settings, variantId, new WindowAccumulator(settings.windowMillis()),
@@ -347,14 +345,22 @@ public final class VariantMonitor {
     return s.length() > 2_000 ? s.substring(0, 2_000) : s;
   }
 
+  private static final int MAX_SCRATCH_BYTES = 16 << 20;
+  private static final ThreadLocal<ByteArrayOutputStream> SCRATCH =
+      ThreadLocal.withInitial(() -> new ByteArrayOutputStream(1 << 20));
+
   public byte[] toBytes() {
     try {
-      // Sized from the last round trip: the state is mostly fixed-size sketches (hundreds of KB),
-      // and growing the buffer from 1 KB at every flush cost more than the writes themselves.
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.max(1024, serializedSizeHint + 4096));
+      // The state is mostly fixed-size sketches (hundreds of KB) written at every flush: one buffer
+      // per thread, sized by the largest state so far, instead of one grown from 1 KB each time.
+      ByteArrayOutputStream bytes = SCRATCH.get();
+      bytes.reset();
       writeTo(new DataOutputStream(bytes));
-      serializedSizeHint = bytes.size();
-      return bytes.toByteArray();
+      byte[] result = bytes.toByteArray();
+      if (bytes.size() > MAX_SCRATCH_BYTES) {
+        SCRATCH.remove(); // an outlier is not kept for the thread's lifetime
+      }
+      return result;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -362,9 +368,7 @@ public final class VariantMonitor {
 
   public static VariantMonitor fromBytes(byte[] bytes, Settings settings) {
     try {
-      VariantMonitor m = readFrom(new DataInputStream(new ByteArrayInputStream(bytes)), settings);
-      m.serializedSizeHint = bytes.length;
-      return m;
+      return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)), settings);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
