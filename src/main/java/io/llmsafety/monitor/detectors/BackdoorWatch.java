@@ -110,7 +110,8 @@ public final class BackdoorWatch {
 
   BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence) {
     this(settings, maxEvidence, TriggerMiner.create(segmentSettings(settings.miner())),
-        TriggerMiner.create(segmentSettings(settings.miner())));
+        TriggerMiner.create(segmentSettings(settings.miner())), newTrafficCounts(settings.miner()),
+        newTrafficCounts(settings.miner()));
   }
 
   BackdoorWatch(VariantMonitor.BackdoorSettings settings, RepeatedPayloads.Settings payloadSettings, int maxEvidence) {
@@ -128,13 +129,13 @@ public final class BackdoorWatch {
   }
 
   private BackdoorWatch(VariantMonitor.BackdoorSettings settings, int maxEvidence, TriggerMiner riskyMiner,
-      TriggerMiner benignMiner) {
+      TriggerMiner benignMiner, CountMinSketch trafficCounts, CountMinSketch previousTrafficCounts) {
     this.settings = settings;
     this.evidence = new RecentEvidence(maxEvidence);
     this.riskyMiner = riskyMiner;
     this.benignMiner = benignMiner;
-    this.trafficCounts = newTrafficCounts(settings.miner());
-    this.previousTrafficCounts = newTrafficCounts(settings.miner());
+    this.trafficCounts = trafficCounts;
+    this.previousTrafficCounts = previousTrafficCounts;
   }
 
   private static CountMinSketch newTrafficCounts(TriggerMiner.Settings s) {
@@ -201,7 +202,12 @@ public final class BackdoorWatch {
     trafficEvents++;
     harmfulEvents += e.harmful() ? 1 : 0;
     String[] ngrams = e.promptNgrams() == null ? new String[0] : e.promptNgrams();
-    countTraffic(ngrams);
+    String[] distinct = distinctNgrams(ngrams);
+    // Encoded once for the traffic count-min here and the miner's count-min and HLL.
+    byte[][] distinctUtf8 = TriggerMiner.utf8(distinct);
+    for (byte[] g : distinctUtf8) {
+      trafficCounts.updateUtf8(g);
+    }
     long promptHash = promptHash(ngrams);
     promptRepeats.update(promptHash);
     // A fixed payload fires whatever the request, and most requests are benign; on risky prompts
@@ -232,7 +238,9 @@ public final class BackdoorWatch {
       return null;
     }
     TriggerMiner miner = e.risky() ? riskyMiner : benignMiner;
-    List<TriggerMiner.Candidate> ranking = miner.observe(ngrams, e.harmful(), e.eventId());
+    List<TriggerMiner.Candidate> ranking = fitsMiner(distinct, miner.maxNgramChars())
+        ? miner.observeSanitized(distinct, distinctUtf8, e.harmful(), e.eventId())
+        : miner.observe(ngrams, e.harmful(), e.eventId());
     if (!e.harmful()) {
       return null;
     }
@@ -290,17 +298,37 @@ public final class BackdoorWatch {
     trafficEvents = 0;
   }
 
-  /** Counts each distinct n-gram of the prompt once, as the miners do (same cap, same order). */
-  private void countTraffic(String[] ngrams) {
-    Set<String> seen = new HashSet<>();
+  /**
+   * The prompt's distinct non-empty n-grams in order, at most {@link TriggerMiner#MAX_NGRAMS_PER_EVENT}:
+   * what the traffic count-min counts (each once, as the miners do: same cap, same order).
+   */
+  static String[] distinctNgrams(String[] ngrams) {
+    // Sized to never rehash (at most MAX_NGRAMS_PER_EVENT entries); this runs for every event.
+    Set<String> seen = new HashSet<>(2 * TriggerMiner.MAX_NGRAMS_PER_EVENT);
+    String[] distinct = new String[Math.min(ngrams.length, TriggerMiner.MAX_NGRAMS_PER_EVENT)];
+    int n = 0;
     for (String g : ngrams) {
       if (g != null && !g.isEmpty() && seen.add(g)) {
-        trafficCounts.update(g);
-        if (seen.size() == TriggerMiner.MAX_NGRAMS_PER_EVENT) {
-          return;
+        distinct[n++] = g;
+        if (n == TriggerMiner.MAX_NGRAMS_PER_EVENT) {
+          break;
         }
       }
     }
+    return n == distinct.length ? distinct : java.util.Arrays.copyOf(distinct, n);
+  }
+
+  /**
+   * Whether the distinct n-grams are what the miner's own sanitising would make of the prompt's
+   * n-grams: it also truncates long ones, which can merge two, so those take the general path.
+   */
+  private static boolean fitsMiner(String[] distinct, int maxChars) {
+    for (String g : distinct) {
+      if (g.length() > maxChars) {
+        return false;
+      }
+    }
+    return true;
   }
 
   DetectorSignal advanceTo(long watermark, String variantId) {
@@ -319,7 +347,7 @@ public final class BackdoorWatch {
   }
 
   static long promptHash(String[] ngrams) {
-    StringBuilder joined = new StringBuilder();
+    StringBuilder joined = new StringBuilder(16 * ngrams.length + 16);
     for (String g : ngrams) {
       joined.append(g).append('\u0000');
     }
@@ -418,8 +446,12 @@ public final class BackdoorWatch {
           + VERSION_BEFORE_ROTATION
           + "; state from before the exact harmful-prompt set is not migrated: start from a fresh savepoint)");
     }
-    BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, TriggerMiner.readFrom(in), TriggerMiner.readFrom(in));
-    w.trafficCounts = readTrafficCounts(in, in.readInt());
+    TriggerMiner riskyMiner = TriggerMiner.readFrom(in);
+    TriggerMiner benignMiner = TriggerMiner.readFrom(in);
+    // The previous traffic counts come last (version 6); no throwaway sketches are allocated here,
+    // as this runs at every state round trip.
+    BackdoorWatch w = new BackdoorWatch(settings, maxEvidence, riskyMiner, benignMiner,
+        readTrafficCounts(in, in.readInt()), null);
     byte[] repeats = new byte[in.readInt()];
     in.readFully(repeats);
     w.promptRepeats = LongsSketch.getInstance(Memory.wrap(repeats));
@@ -443,6 +475,7 @@ public final class BackdoorWatch {
     w.lastCandidates = List.copyOf(candidates);
     if (version == VERSION_BEFORE_ROTATION) {
       // Lifetime counts become the current generation; the period starts at the next event.
+      w.previousTrafficCounts = newTrafficCounts(settings.miner());
       w.trafficEvents = w.events;
       return w;
     }

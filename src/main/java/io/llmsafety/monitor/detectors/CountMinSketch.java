@@ -43,18 +43,31 @@ public final class CountMinSketch {
    * @param seed hash seed; sketches only merge or compare with the same seed
    */
   public static CountMinSketch create(int width, int depth, long seed) {
+    checkDimensions(width, depth);
+    return new CountMinSketch(width, depth, seed);
+  }
+
+  /** Throws unless {@link #create} accepts these dimensions; allocates nothing. */
+  public static void checkDimensions(int width, int depth) {
     if (width < 16 || width > (1 << 24) || Integer.bitCount(width) != 1) {
       throw new IllegalArgumentException("width must be a power of two in [16, 2^24], was " + width);
     }
     if (depth < 1 || depth > 16) {
       throw new IllegalArgumentException("depth must be in [1, 16], was " + depth);
     }
-    return new CountMinSketch(width, depth, seed);
   }
 
   /** Counts one occurrence of {@code item}; returns its new estimate. */
   public long update(String item) {
-    long[] h = hash(item);
+    return updateUtf8(item.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * As {@link #update(String)}, given the item's UTF-8 bytes: a caller feeding one item to several
+   * sketches encodes it once.
+   */
+  public long updateUtf8(byte[] itemUtf8) {
+    long[] h = MurmurHash3.hash(itemUtf8, seed);
     int min = Integer.MAX_VALUE;
     for (int row = 0; row < depth; row++) {
       min = Math.min(min, counts[index(h, row)]);
@@ -109,9 +122,8 @@ public final class CountMinSketch {
   public byte[] toByteArray() {
     ByteBuffer buf = ByteBuffer.allocate(serializedBytes(width, depth));
     buf.put(SERIAL_VERSION).putInt(width).putInt(depth).putLong(seed).putLong(totalWeight);
-    for (int c : counts) {
-      buf.putInt(c);
-    }
+    // One bulk copy: the miners' state holds several of these and is written at every flush.
+    buf.asIntBuffer().put(counts);
     return buf.array();
   }
 
@@ -127,9 +139,7 @@ public final class CountMinSketch {
     if (bytes.length != serializedBytes(s.width, s.depth)) {
       throw new IllegalArgumentException("CountMinSketch bytes have wrong length " + bytes.length);
     }
-    for (int i = 0; i < s.counts.length; i++) {
-      s.counts[i] = buf.getInt();
-    }
+    buf.asIntBuffer().get(s.counts);
     return s;
   }
 

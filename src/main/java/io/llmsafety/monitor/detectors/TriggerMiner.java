@@ -139,7 +139,7 @@ public final class TriggerMiner {
       require(alpha > 0 && alpha < 1, "alpha must be in (0,1), was " + alpha);
       require(backgroundFloor > 0 && backgroundFloor < 1, "backgroundFloor must be in (0,1), was " + backgroundFloor);
       require(topK >= 1 && topK <= 100, "topK must be in [1,100], was " + topK);
-      CountMinSketch.create(countMinWidth, countMinDepth, 0); // validates the dimensions
+      CountMinSketch.checkDimensions(countMinWidth, countMinDepth);
       require(
           harmfulMapSize >= 8 && harmfulMapSize <= (1 << 20) && Integer.bitCount(harmfulMapSize) == 1,
           "harmfulMapSize must be a power of two in [8, 2^20], was " + harmfulMapSize);
@@ -315,21 +315,33 @@ public final class TriggerMiner {
       return new String[0];
     }
     List<String> tokens = tokens(prompt.toLowerCase(Locale.ROOT));
-    Set<String> out = new LinkedHashSet<>();
+    // Sized to never rehash: it holds at most MAX_NGRAMS_PER_EVENT. This runs for every event.
+    Set<String> out = new LinkedHashSet<>(2 * MAX_NGRAMS_PER_EVENT);
+    StringBuilder gram = new StringBuilder(64);
     for (int n = 1; n <= maxN; n++) {
       int count = tokens.size() - n + 1;
       for (int k = 0; k < count; k++) {
         int i = k % 2 == 0 ? k / 2 : count - 1 - k / 2;
-        if (n == 1 && FUNCTION_WORDS.contains(tokens.get(i))) {
-          continue;
+        String first = tokens.get(i);
+        if (n == 1) {
+          if (FUNCTION_WORDS.contains(first)) {
+            continue;
+          }
+          out.add(first);
+        } else {
+          gram.setLength(0);
+          gram.append(first);
+          for (int j = i + 1; j < i + n; j++) {
+            gram.append(' ').append(tokens.get(j));
+          }
+          out.add(gram.toString());
         }
-        out.add(n == 1 ? tokens.get(i) : String.join(" ", tokens.subList(i, i + n)));
         if (out.size() == MAX_NGRAMS_PER_EVENT) {
-          return out.toArray(String[]::new);
+          return out.toArray(new String[0]);
         }
       }
     }
-    return out.toArray(String[]::new);
+    return out.toArray(new String[0]);
   }
 
   private static final Set<String> FUNCTION_WORDS = Set.of("the", "of", "and", "to", "in", "is", "it", "you",
@@ -354,7 +366,7 @@ public final class TriggerMiner {
         kind = next;
       }
       if (next == TokenKind.NONE) {
-        if (Character.getType(cp) == Character.FORMAT) {
+        if (cp >= 128 && Character.getType(cp) == Character.FORMAT) {
           tokens.add(String.format(Locale.ROOT, "<u+%04x>", cp));
         }
         continue;
@@ -370,6 +382,10 @@ public final class TriggerMiner {
 
   /** What a code point continues or starts, given the token it follows. */
   private static TokenKind kindOf(int cp, TokenKind current) {
+    return cp < ASCII_KINDS.length ? ASCII_KINDS[cp] : kindOfAny(cp, current);
+  }
+
+  private static TokenKind kindOfAny(int cp, TokenKind current) {
     if (Character.isLetterOrDigit(cp)) {
       return TokenKind.WORD;
     }
@@ -389,6 +405,18 @@ public final class TriggerMiner {
   private static final int ZERO_WIDTH_JOINER = 0x200D;
   // ASCII punctuation rare in prose; . , ; : ! ? ' " ( ) - / stay separators.
   private static final String SYMBOL_PUNCTUATION = "@#$%^&*~|<>[]{}_=+`\\";
+  /**
+   * {@link #kindOfAny} of each ASCII code point, looked up instead of the Unicode property calls
+   * (most prompt text is ASCII). No ASCII character is a mark or a joiner, so the preceding token
+   * does not matter for them.
+   */
+  private static final TokenKind[] ASCII_KINDS = new TokenKind[128];
+
+  static {
+    for (int cp = 0; cp < ASCII_KINDS.length; cp++) {
+      ASCII_KINDS[cp] = kindOfAny(cp, TokenKind.NONE);
+    }
+  }
 
   private static void addToken(List<String> tokens, StringBuilder token, TokenKind kind) {
     if (kind == TokenKind.SYMBOLS && !token.isEmpty()) {
@@ -412,9 +440,21 @@ public final class TriggerMiner {
    */
   public List<Candidate> observe(String[] promptNgrams, boolean harmful, String eventId) {
     String[] grams = sanitize(promptNgrams);
+    return observeSanitized(grams, utf8(grams), harmful, eventId);
+  }
+
+  /**
+   * As {@link #observe}, for n-grams that are already as {@link #sanitize} leaves them: distinct,
+   * non-empty, at most {@link #MAX_NGRAMS_PER_EVENT} and none longer than {@link #maxNgramChars()}
+   * (the caller deduplicated and encoded them once for its own counts).
+   *
+   * @param gramsUtf8 the UTF-8 bytes of each n-gram, which both sketches hash
+   */
+  List<Candidate> observeSanitized(String[] grams, byte[][] gramsUtf8, boolean harmful, String eventId) {
     current.events++;
-    for (String g : grams) {
-      current.allCounts.update(g);
+    for (byte[] g : gramsUtf8) {
+      current.allCounts.updateUtf8(g);
+      // The same hash input as update(String), which encodes to UTF-8 too.
       current.distinct.update(g);
     }
     if (!harmful) {
@@ -447,8 +487,8 @@ public final class TriggerMiner {
     if (promptNgrams == null) {
       return new String[0];
     }
-    int maxChars = settings.maxNgram() * (MAX_TOKEN_CHARS + 1);
-    Set<String> distinctGrams = new LinkedHashSet<>();
+    int maxChars = maxNgramChars();
+    Set<String> distinctGrams = new LinkedHashSet<>(2 * MAX_NGRAMS_PER_EVENT);
     for (String g : promptNgrams) {
       if (g == null || g.isEmpty()) {
         continue;
@@ -459,6 +499,19 @@ public final class TriggerMiner {
       }
     }
     return distinctGrams.toArray(String[]::new);
+  }
+
+  static byte[][] utf8(String[] grams) {
+    byte[][] bytes = new byte[grams.length][];
+    for (int i = 0; i < grams.length; i++) {
+      bytes[i] = grams[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    return bytes;
+  }
+
+  /** Longest n-gram kept whole; longer ones are truncated to this many chars. */
+  int maxNgramChars() {
+    return settings.maxNgram() * (MAX_TOKEN_CHARS + 1);
   }
 
   /** Tests one n-gram of a harmful event; returns whether the candidate table changed. */

@@ -345,11 +345,22 @@ public final class VariantMonitor {
     return s.length() > 2_000 ? s.substring(0, 2_000) : s;
   }
 
+  private static final int MAX_SCRATCH_BYTES = 16 << 20;
+  private static final ThreadLocal<ByteArrayOutputStream> SCRATCH =
+      ThreadLocal.withInitial(() -> new ByteArrayOutputStream(1 << 20));
+
   public byte[] toBytes() {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+      // The state is mostly fixed-size sketches (hundreds of KB) written at every flush: one buffer
+      // per thread, sized by the largest state so far, instead of one grown from 1 KB each time.
+      ByteArrayOutputStream bytes = SCRATCH.get();
+      bytes.reset();
       writeTo(new DataOutputStream(bytes));
-      return bytes.toByteArray();
+      byte[] result = bytes.toByteArray();
+      if (bytes.size() > MAX_SCRATCH_BYTES) {
+        SCRATCH.remove(); // an outlier is not kept for the thread's lifetime
+      }
+      return result;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -35,6 +35,10 @@ public final class SafetyMetrics {
   private final Map<String, Object> meters = new ConcurrentHashMap<>();
   private final Map<String, GaugeValue> gauges = new ConcurrentHashMap<>();
   private final AtomicLong variantsTracked = new AtomicLong();
+  /** Per-event meters by variant label, [benign, risky]; the same objects as in {@link #meters}. */
+  private final Map<String, SegmentMeters[]> eventMeters = new ConcurrentHashMap<>();
+  private final Map<String, ClassifierMeters> classifierOk = new ConcurrentHashMap<>();
+  private volatile Counter inputRecords;
 
   private SafetyMetrics() {
     Gauge.builder("llm.safety.variants.tracked", variantsTracked, AtomicLong::get)
@@ -78,21 +82,69 @@ public final class SafetyMetrics {
 
   public void event(String variantId, boolean risky, boolean refused, boolean harmful, double harmScore) {
     String variant = labeler.label(variantId);
-    String segment = risky ? "risky" : "benign";
-    counter("llm.safety.events", "Scored events", "model_variant", variant, "segment", segment).increment();
+    SegmentMeters m = segmentMeters(variant, risky);
+    m.events.increment();
     // Incremented by zero too, so every variant has all three series and ratios are never absent.
-    counter("llm.safety.refusals", "Responses scored as refusals", "model_variant", variant, "segment", segment)
-        .increment(refused ? 1 : 0);
-    counter("llm.safety.harmful.responses", "Responses scored as harmful", "model_variant", variant, "segment", segment)
-        .increment(harmful ? 1 : 0);
+    m.refusals.increment(refused ? 1 : 0);
+    m.harmful.increment(harmful ? 1 : 0);
     if (!Double.isNaN(harmScore)) {
-      harmSummary(variant, segment).record(harmScore);
+      DistributionSummary harm = m.harm;
+      if (harm == null) {
+        harm = harmSummary(variant, m.segment);
+        m.harm = harm;
+      }
+      harm.record(harmScore);
+    }
+  }
+
+  /**
+   * A variant's per-event meters, looked up by label alone: this runs for every event, and building
+   * the registry keys each time cost more than the increments.
+   */
+  private SegmentMeters segmentMeters(String variant, boolean risky) {
+    SegmentMeters[] bySegment = eventMeters.get(variant);
+    if (bySegment == null) {
+      bySegment = eventMeters.computeIfAbsent(variant, v -> new SegmentMeters[2]);
+    }
+    int slot = risky ? 1 : 0;
+    SegmentMeters m = bySegment[slot];
+    if (m == null) {
+      // A race only builds the same registry meters twice (counter() returns the registered ones).
+      String segment = risky ? "risky" : "benign";
+      m = new SegmentMeters(segment,
+          counter("llm.safety.events", "Scored events", "model_variant", variant, "segment", segment),
+          counter("llm.safety.refusals", "Responses scored as refusals", "model_variant", variant, "segment", segment),
+          counter("llm.safety.harmful.responses", "Responses scored as harmful", "model_variant", variant,
+              "segment", segment));
+      bySegment[slot] = m;
+    }
+    return m;
+  }
+
+  private static final class SegmentMeters {
+    final String segment;
+    final Counter events;
+    final Counter refusals;
+    final Counter harmful;
+    /** Registered at the first score, as before: NaN scores alone make no series. */
+    volatile DistributionSummary harm;
+
+    SegmentMeters(String segment, Counter events, Counter refusals, Counter harmful) {
+      this.segment = segment;
+      this.events = events;
+      this.refusals = refusals;
+      this.harmful = harmful;
     }
   }
 
   /** One raw input record read, before parsing: the pipeline's "events in" (scored + dead-lettered = out). */
   public void inputRecord() {
-    counter("llm.safety.input.records", "Raw input records read, before parsing").increment();
+    Counter c = inputRecords;
+    if (c == null) {
+      c = counter("llm.safety.input.records", "Raw input records read, before parsing");
+      inputRecords = c;
+    }
+    c.increment();
   }
 
   public void deadLetter(String reason) {
@@ -178,6 +230,27 @@ public final class SafetyMetrics {
   }
 
   public void classifierRequest(String classifier, String outcome, long nanos) {
+    if ("ok".equals(outcome)) {
+      // The per-event path (three scorers per event): one map lookup instead of building keys.
+      ClassifierMeters m = classifierOk.get(classifier);
+      if (m == null) {
+        classifierRequestSlow(classifier, outcome, nanos);
+        classifierOk.putIfAbsent(classifier, new ClassifierMeters(
+            counter("llm.safety.classifier.requests", "Scoring requests by classifier and outcome",
+                "classifier", classifier, "outcome", "ok"),
+            (Timer) meters.get("timer|" + classifier)));
+        return;
+      }
+      m.requests.increment();
+      m.latency.record(nanos, TimeUnit.NANOSECONDS);
+      return;
+    }
+    classifierRequestSlow(classifier, outcome, nanos);
+  }
+
+  private record ClassifierMeters(Counter requests, Timer latency) {}
+
+  private void classifierRequestSlow(String classifier, String outcome, long nanos) {
     if (!meters.containsKey("timer|" + classifier)) {
       // Both outcomes exist from the first request, so error rates read 0 rather than "no data".
       for (String o : new String[] {"ok", "error"}) {
