@@ -109,9 +109,7 @@ public final class CountMinSketch {
   public byte[] toByteArray() {
     ByteBuffer buf = ByteBuffer.allocate(serializedBytes(width, depth));
     buf.put(SERIAL_VERSION).putInt(width).putInt(depth).putLong(seed).putLong(totalWeight);
-    for (int c : counts) {
-      buf.putInt(c);
-    }
+    buf.asIntBuffer().put(counts); // one bulk copy (big-endian, as putInt): the counters are most of the bytes
     return buf.array();
   }
 
@@ -127,9 +125,7 @@ public final class CountMinSketch {
     if (bytes.length != serializedBytes(s.width, s.depth)) {
       throw new IllegalArgumentException("CountMinSketch bytes have wrong length " + bytes.length);
     }
-    for (int i = 0; i < s.counts.length; i++) {
-      s.counts[i] = buf.getInt();
-    }
+    buf.asIntBuffer().get(s.counts);
     return s;
   }
 
