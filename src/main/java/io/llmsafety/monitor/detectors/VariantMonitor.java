@@ -397,9 +397,11 @@ public final class VariantMonitor {
       }
       test.reset();
     }
-    DetectorSignal b = judgeCategories.backdoorSignal(loadBackdoor().reset(eventTime, variantId));
-    if (b != null) {
-      signals.add(b);
+    if (backdoor != null || settings.backdoor().enabled()) { // a disabled watch kept apart has nothing to reset
+      DetectorSignal b = judgeCategories.backdoorSignal(loadBackdoor().reset(eventTime, variantId));
+      if (b != null) {
+        signals.add(b);
+      }
     }
     if (scoreDrift.firing()) {
       signals.add(new DetectorSignal(KIND_SCORE_DRIFT, settings.scoreDrift().severity(), false, eventTime, Double.NaN,
