@@ -331,6 +331,26 @@ public final class BackdoorWatch {
     return true;
   }
 
+  /**
+   * Whether {@link #observe} could signal on {@code e} or change what decides a signal (firing, the
+   * quiet timer, evidence, candidates): only a harmful answer can, on either path (a flagged n-gram
+   * or a repeated payload). Any other event only adds counts, so a caller may fold it in later, in
+   * order, before the next harmful one, {@link #advanceTo} past {@link #quietDeadline()}, {@link
+   * #current} or {@link #reset}, and get the same signals (VariantMonitorFunction defers them).
+   */
+  static boolean maySignalOn(ScoredEvent e) {
+    return e.harmful();
+  }
+
+  /** Event time from which {@link #advanceTo} resolves the open episode; {@code Long.MAX_VALUE} when none is open. */
+  long quietDeadline() {
+    if (!firing || lastFlaggedAt == Long.MIN_VALUE) {
+      return Long.MAX_VALUE;
+    }
+    long deadline = lastFlaggedAt + settings.quietMillis();
+    return deadline < lastFlaggedAt ? Long.MAX_VALUE : deadline;
+  }
+
   DetectorSignal advanceTo(long watermark, String variantId) {
     // The final watermark of a bounded replay means "no more input", not "quiet for a while".
     if (firing && watermark != Long.MAX_VALUE && lastFlaggedAt != Long.MIN_VALUE

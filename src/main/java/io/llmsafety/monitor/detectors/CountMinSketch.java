@@ -122,8 +122,7 @@ public final class CountMinSketch {
   public byte[] toByteArray() {
     ByteBuffer buf = ByteBuffer.allocate(serializedBytes(width, depth));
     buf.put(SERIAL_VERSION).putInt(width).putInt(depth).putLong(seed).putLong(totalWeight);
-    // One bulk copy: the miners' state holds several of these and is written at every flush.
-    buf.asIntBuffer().put(counts);
+    buf.asIntBuffer().put(counts); // one bulk copy (big-endian, as putInt): the counters are most of the bytes
     return buf.array();
   }
 

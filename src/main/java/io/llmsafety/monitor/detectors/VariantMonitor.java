@@ -21,9 +21,19 @@ import java.util.Locale;
  */
 public final class VariantMonitor {
 
-  private static final byte VERSION = 4;
+  /** 5: the backdoor watch last, optional (kept apart by the Flink function), after a summary of it. */
+  private static final byte VERSION = 5;
+  /** The backdoor watch inline, between the rate tests and score drift; read as attached. */
+  static final byte VERSION_BEFORE_SPLIT = 4;
   /** State without judge categories; read with empty counts. */
-  private static final byte VERSION_BEFORE_JUDGE_CATEGORIES = 3;
+  static final byte VERSION_BEFORE_JUDGE_CATEGORIES = 3;
+
+  /**
+   * Most events deferred for the backdoor watch before it is folded anyway. Bounds the deferred
+   * list (a ScoredEvent each, a few hundred bytes without text, so at most about half the watch's
+   * own ~440 KB) while spreading the watch's load and store (~2 ms) over at least this many events.
+   */
+  public static final int MAX_DEFERRED_BACKDOOR_EVENTS = 512;
 
   public static final String KIND_REFUSAL_DROP = "refusal_drop";
   public static final String KIND_HARM_RISE = "harm_rise";
@@ -31,6 +41,22 @@ public final class VariantMonitor {
   public static final String KIND_OVER_REFUSAL = "over_refusal";
   public static final String KIND_BACKDOOR = "backdoor_suspected";
   public static final String KIND_SCORE_DRIFT = "score_drift";
+
+  /**
+   * Where a monitor's {@link BackdoorWatch} lives while it is not in memory (the Flink function's
+   * keyed state): its stored bytes, and the events deferred since, which could not make it signal
+   * ({@link BackdoorWatch#maySignalOn}). The monitor loads the watch only when it must.
+   */
+  public interface BackdoorStore {
+    /** The watch's bytes as {@link #backdoorToBytes()} wrote them; null when none is stored yet. */
+    byte[] load();
+
+    /** The events deferred since the stored bytes, in the order they were deferred. */
+    Iterable<ScoredEvent> deferred();
+
+    /** Keeps {@code e} for a later fold, after those already deferred. */
+    void defer(ScoredEvent e);
+  }
 
   /**
    * Settings shared by all variants of a job. Every rate test watches one prompt segment, so a
@@ -92,7 +118,16 @@ public final class VariantMonitor {
   private final RateTest benignHarm;
   /** Refusals of benign prompts. */
   private final RateTest overRefusal;
-  private final BackdoorWatch backdoor;
+  /** Null while kept apart in {@link #backdoorStore} (then the summary fields below stand for it). */
+  private BackdoorWatch backdoor;
+  private BackdoorStore backdoorStore;
+  /** The watch's repeat counter when it was loaded, for the per-call metric. */
+  private long repeatsSkippedAtLoad;
+  /** Summary of the stored watch: whether it fires, and when its quiet period would resolve it. */
+  private boolean backdoorFiring;
+  private long backdoorQuietDeadline = Long.MAX_VALUE;
+  /** Events in the store's deferred list. */
+  private int deferredBackdoorEvents;
   /** Harm scores of benign prompts that were answered: drifts when ordinary answers change. */
   private ScoreDrift scoreDrift;
   /** The judge's category codes per harm episode, for alert evidence. */
@@ -117,7 +152,24 @@ public final class VariantMonitor {
     this.harmRise = harmRise;
     this.benignHarm = benignHarm;
     this.overRefusal = overRefusal;
-    this.backdoor = backdoor;
+    if (backdoor != null) {
+      setBackdoor(backdoor);
+    }
+  }
+
+  /**
+   * A new monitor whose backdoor watch lives in {@code store}: it is created (or loaded) there the
+   * first time it is needed, so a variant with only harmless traffic never builds one in memory.
+   */
+  public static VariantMonitor create(Settings settings, String variantId, BackdoorStore store) {
+    VariantMonitor m = new VariantMonitor(settings, variantId, new WindowAccumulator(settings.windowMillis()),
+        new RateTest(settings.riskyCompliance(), settings.maxEvidenceEvents()),
+        new RateTest(settings.harmRise(), settings.maxEvidenceEvents()),
+        new RateTest(settings.benignHarm(), settings.maxEvidenceEvents()),
+        new RateTest(settings.overRefusal(), settings.maxEvidenceEvents()), null);
+    m.scoreDrift = new ScoreDrift(settings.scoreDrift(), settings.maxEvidenceEvents());
+    m.backdoorStore = store;
+    return m;
   }
 
   public String variantId() {
@@ -160,11 +212,102 @@ public final class VariantMonitor {
       emitScoreDrift(scoreDrift.observe(e.harm(), e.eventId(), text), e.timestamp(), signals);
       judgeCategories.scoreDriftObserved(scoreDrift);
     }
-    DetectorSignal b = judgeCategories.backdoorObserved(backdoor, backdoor.observe(e, text, variantId), e, variantId);
-    if (b != null) {
-      signals.add(b);
+    BackdoorWatch watch = backdoorFor(e);
+    if (watch != null) {
+      DetectorSignal b = judgeCategories.backdoorObserved(watch, watch.observe(e, text, variantId), e, variantId);
+      if (b != null) {
+        signals.add(b);
+      }
     }
   }
+
+  /** The watch to feed {@code e} to now, or null when {@code e} was deferred (or the watch is off). */
+  private BackdoorWatch backdoorFor(ScoredEvent e) {
+    if (backdoor != null) {
+      return backdoor;
+    }
+    if (!settings.backdoor().enabled()) {
+      return null; // a disabled watch ignores every event
+    }
+    if (!BackdoorWatch.maySignalOn(e) && deferredBackdoorEvents < MAX_DEFERRED_BACKDOOR_EVENTS) {
+      backdoorStore.defer(e);
+      deferredBackdoorEvents++;
+      return null;
+    }
+    return loadBackdoor();
+  }
+
+  /** Loads the watch from the store and folds in the deferred events, in order; the watch is then in memory. */
+  private BackdoorWatch loadBackdoor() {
+    if (backdoor != null) {
+      return backdoor;
+    }
+    if (backdoorStore == null) {
+      throw new IllegalStateException("the backdoor watch of " + variantId + " is kept apart: give the monitor its store");
+    }
+    byte[] stored = backdoorStore.load();
+    BackdoorWatch watch;
+    if (stored == null) {
+      watch = new BackdoorWatch(settings.backdoor(), settings.repeatedPayload(), settings.maxEvidenceEvents());
+    } else {
+      try {
+        watch = BackdoorWatch.readFrom(new DataInputStream(new ByteArrayInputStream(stored)), settings.backdoor(),
+            settings.repeatedPayload(), settings.maxEvidenceEvents());
+      } catch (IOException ex) {
+        throw new UncheckedIOException(ex);
+      }
+    }
+    int folded = 0;
+    for (ScoredEvent d : backdoorStore.deferred()) {
+      String text = settings.includeText() ? excerpt(d) : null;
+      if (judgeCategories.backdoorObserved(watch, watch.observe(d, text, variantId), d, variantId) != null) {
+        throw new IllegalStateException("a deferred event signalled in the backdoor watch of " + variantId);
+      }
+      folded++;
+    }
+    if (folded != deferredBackdoorEvents) {
+      throw new IllegalStateException("backdoor watch of " + variantId + ": " + folded + " deferred events stored, "
+          + deferredBackdoorEvents + " expected");
+    }
+    setBackdoor(watch);
+    return watch;
+  }
+
+  private void setBackdoor(BackdoorWatch watch) {
+    backdoor = watch;
+    deferredBackdoorEvents = 0;
+    repeatsSkippedAtLoad = watch.repeatedHarmfulPromptsSkipped();
+  }
+
+  /** Whether the watch is in memory: it then has to be stored (and the deferred list emptied). */
+  public boolean backdoorLoaded() {
+    return backdoor != null;
+  }
+
+  /** Whether a backdoor episode is open, without loading the watch. */
+  public boolean backdoorFiring() {
+    return backdoor != null ? backdoor.firing() : backdoorFiring;
+  }
+
+  /** Harmful events the watch skipped as repeated prompts since it was loaded (none while deferred). */
+  public long repeatedHarmfulPromptsSkippedSinceLoad() {
+    return backdoor == null ? 0 : backdoor.repeatedHarmfulPromptsSkipped() - repeatsSkippedAtLoad;
+  }
+
+  /** The loaded watch's bytes, for the store; the monitor's own bytes then carry only its summary. */
+  public byte[] backdoorToBytes() {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(backdoorBytesHint);
+      loadBackdoor().writeTo(new DataOutputStream(bytes));
+      backdoorBytesHint = Math.max(backdoorBytesHint, bytes.size());
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Size of the last watch written, so the next buffer needs no regrowing (the watch is hundreds of KB). */
+  private static volatile int backdoorBytesHint = 1024;
 
   private void emitScoreDrift(ScoreDrift.Verdict v, long eventTime, List<DetectorSignal> signals) {
     if (v == null) {
@@ -193,7 +336,10 @@ public final class VariantMonitor {
     if (closed != null) {
       windows.add(closed);
     }
-    DetectorSignal b = judgeCategories.backdoorSignal(backdoor.advanceTo(watermark, variantId));
+    if (backdoor == null && !(backdoorFiring && watermark != Long.MAX_VALUE && watermark >= backdoorQuietDeadline)) {
+      return; // the stored watch resolves nothing yet: no need to load it
+    }
+    DetectorSignal b = judgeCategories.backdoorSignal(loadBackdoor().advanceTo(watermark, variantId));
     if (b != null) {
       signals.add(b);
     }
@@ -230,8 +376,9 @@ public final class VariantMonitor {
     return tests;
   }
 
+  /** The watch, loaded from its store first if it is kept apart. */
   public BackdoorWatch backdoor() {
-    return backdoor;
+    return loadBackdoor();
   }
 
   /**
@@ -250,9 +397,11 @@ public final class VariantMonitor {
       }
       test.reset();
     }
-    DetectorSignal b = judgeCategories.backdoorSignal(backdoor.reset(eventTime, variantId));
-    if (b != null) {
-      signals.add(b);
+    if (backdoor != null || settings.backdoor().enabled()) { // a disabled watch kept apart has nothing to reset
+      DetectorSignal b = judgeCategories.backdoorSignal(loadBackdoor().reset(eventTime, variantId));
+      if (b != null) {
+        signals.add(b);
+      }
     }
     if (scoreDrift.firing()) {
       signals.add(new DetectorSignal(KIND_SCORE_DRIFT, settings.scoreDrift().severity(), false, eventTime, Double.NaN,
@@ -327,7 +476,7 @@ public final class VariantMonitor {
    */
   public DetectorSignal currentSignal(String kind, long eventTime) {
     if (KIND_BACKDOOR.equals(kind)) {
-      return backdoor.firing() ? judgeCategories.backdoorSignal(backdoor.current(eventTime, variantId)) : null;
+      return backdoorFiring() ? judgeCategories.backdoorSignal(loadBackdoor().current(eventTime, variantId)) : null;
     }
     RateTest test = rateTests().get(kind);
     if (test == null || !test.alarmed()) {
@@ -349,13 +498,26 @@ public final class VariantMonitor {
   private static final ThreadLocal<ByteArrayOutputStream> SCRATCH =
       ThreadLocal.withInitial(() -> new ByteArrayOutputStream(1 << 20));
 
+  /** The whole monitor, backdoor watch included. */
   public byte[] toBytes() {
+    return toBytes(true);
+  }
+
+  /**
+   * The monitor without its backdoor watch (a few KB), for a caller that stores the watch apart
+   * with {@link #backdoorToBytes()}; read back with {@link #fromBytes(byte[], Settings, BackdoorStore)}.
+   */
+  public byte[] coreToBytes() {
+    return toBytes(false);
+  }
+
+  private byte[] toBytes(boolean withBackdoor) {
     try {
-      // The state is mostly fixed-size sketches (hundreds of KB) written at every flush: one buffer
-      // per thread, sized by the largest state so far, instead of one grown from 1 KB each time.
+      // Written at every flush: one buffer per thread, sized by the largest state so far, instead
+      // of one grown from 1 KB each time.
       ByteArrayOutputStream bytes = SCRATCH.get();
       bytes.reset();
-      writeTo(new DataOutputStream(bytes));
+      writeTo(new DataOutputStream(bytes), withBackdoor);
       byte[] result = bytes.toByteArray();
       if (bytes.size() > MAX_SCRATCH_BYTES) {
         SCRATCH.remove(); // an outlier is not kept for the thread's lifetime
@@ -367,15 +529,46 @@ public final class VariantMonitor {
   }
 
   public static VariantMonitor fromBytes(byte[] bytes, Settings settings) {
+    return fromBytes(bytes, settings, null);
+  }
+
+  /**
+   * Reads {@link #toBytes()} or {@link #coreToBytes()} output; a monitor stored without its watch
+   * loads it from {@code store} when needed. State of versions 3 and 4 holds the watch inline: it
+   * comes back loaded, so the caller stores it apart on its next write (the migration).
+   */
+  public static VariantMonitor fromBytes(byte[] bytes, Settings settings, BackdoorStore store) {
     try {
-      return readFrom(new DataInputStream(new ByteArrayInputStream(bytes)), settings);
+      VariantMonitor m = readFrom(new DataInputStream(new ByteArrayInputStream(bytes)), settings);
+      m.backdoorStore = store;
+      return m;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   public void writeTo(DataOutput out) throws IOException {
+    writeTo(out, true);
+  }
+
+  private void writeTo(DataOutput out, boolean withBackdoor) throws IOException {
+    if (withBackdoor) {
+      loadBackdoor(); // folds deferred events first, so the summary below is the loaded watch's
+    }
     out.writeByte(VERSION);
+    writeHead(out);
+    scoreDrift.writeTo(out);
+    judgeCategories.writeTo(out);
+    out.writeBoolean(backdoorFiring());
+    out.writeLong(backdoor != null ? backdoor.quietDeadline() : backdoorQuietDeadline);
+    out.writeInt(deferredBackdoorEvents);
+    out.writeBoolean(withBackdoor);
+    if (withBackdoor) {
+      loadBackdoor().writeTo(out);
+    }
+  }
+
+  private void writeHead(DataOutput out) throws IOException {
     out.writeUTF(variantId);
     out.writeBoolean(baseModel != null);
     if (baseModel != null) {
@@ -387,17 +580,28 @@ public final class VariantMonitor {
     harmRise.writeTo(out);
     benignHarm.writeTo(out);
     overRefusal.writeTo(out);
-    backdoor.writeTo(out);
+  }
+
+  /** Writes the layout of version 4 (or 3, without judge categories), for migration tests. */
+  void writeLegacyTo(DataOutput out, byte version) throws IOException {
+    if (version != VERSION_BEFORE_SPLIT && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
+      throw new IllegalArgumentException("not a legacy version: " + version);
+    }
+    out.writeByte(version);
+    writeHead(out);
+    loadBackdoor().writeTo(out);
     scoreDrift.writeTo(out);
-    judgeCategories.writeTo(out);
+    if (version == VERSION_BEFORE_SPLIT) {
+      judgeCategories.writeTo(out);
+    }
   }
 
   /** Reads state written by {@link #writeTo}; settings come from the job spec, not from state. */
   public static VariantMonitor readFrom(DataInput in, Settings settings) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
-      throw new IOException("unknown VariantMonitor version " + version + " (expected " + VERSION + " or "
-          + VERSION_BEFORE_JUDGE_CATEGORIES + "; state written"
+    if (version != VERSION && version != VERSION_BEFORE_SPLIT && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
+      throw new IOException("unknown VariantMonitor version " + version + " (expected " + VERSION + ", "
+          + VERSION_BEFORE_SPLIT + " or " + VERSION_BEFORE_JUDGE_CATEGORIES + "; state written"
           + " before score drift and three-chart rate tests is not migrated: start without it or from a fresh savepoint)");
     }
     String variantId = in.readUTF();
@@ -408,8 +612,8 @@ public final class VariantMonitor {
     RateTest harm = RateTest.readFrom(in, settings.harmRise(), settings.maxEvidenceEvents());
     RateTest benignHarm = RateTest.readFrom(in, settings.benignHarm(), settings.maxEvidenceEvents());
     RateTest overRefusal = RateTest.readFrom(in, settings.overRefusal(), settings.maxEvidenceEvents());
-    BackdoorWatch backdoor = BackdoorWatch.readFrom(in, settings.backdoor(), settings.repeatedPayload(),
-        settings.maxEvidenceEvents());
+    BackdoorWatch backdoor = version == VERSION ? null
+        : BackdoorWatch.readFrom(in, settings.backdoor(), settings.repeatedPayload(), settings.maxEvidenceEvents());
     VariantMonitor m = new VariantMonitor(settings, variantId, window, risky, harm, benignHarm, overRefusal, backdoor);
     m.scoreDrift = ScoreDrift.readFrom(in, settings.scoreDrift(), settings.maxEvidenceEvents());
     if (version != VERSION_BEFORE_JUDGE_CATEGORIES) {
@@ -417,6 +621,22 @@ public final class VariantMonitor {
     }
     m.baseModel = baseModel;
     m.lastEventTime = lastEventTime;
+    if (version == VERSION) {
+      m.backdoorFiring = in.readBoolean();
+      m.backdoorQuietDeadline = in.readLong();
+      int deferred = in.readInt();
+      if (deferred < 0 || deferred > MAX_DEFERRED_BACKDOOR_EVENTS) {
+        throw new IOException("corrupt VariantMonitor state: " + deferred + " deferred backdoor events");
+      }
+      m.deferredBackdoorEvents = deferred;
+      if (in.readBoolean()) {
+        if (deferred != 0) {
+          throw new IOException("corrupt VariantMonitor state: a stored backdoor watch with deferred events");
+        }
+        m.setBackdoor(BackdoorWatch.readFrom(in, settings.backdoor(), settings.repeatedPayload(),
+            settings.maxEvidenceEvents()));
+      }
+    }
     return m;
   }
 }

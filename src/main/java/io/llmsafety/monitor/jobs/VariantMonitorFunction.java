@@ -14,12 +14,16 @@ import io.llmsafety.monitor.event.ScoredEvent;
 import io.llmsafety.monitor.jobs.config.BaselineSpec;
 import io.llmsafety.monitor.jobs.config.Durations;
 import io.llmsafety.monitor.metrics.SafetyMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -49,6 +53,20 @@ import org.apache.flink.util.OutputTag;
  * expected rates arm a {@code config} variant's tests at its first event; a {@code base_model}
  * variant's tests arm from its base model's reference window, offered on the second input by
  * {@link BaseModelBaselineFunction}, at its first event after that window completed.
+ *
+ * <p><b>State layout.</b> A flush (one per variant per watermark step that passes buffered events)
+ * reads and writes the monitor, so its size is the per-event cost when many variants each get a
+ * few events per flush. The monitor is therefore kept in three parts: {@code monitor}, everything
+ * but the backdoor watch (rate tests, windows, score drift, judge categories and a summary of the
+ * watch: a few KB); {@code backdoor}, the {@link io.llmsafety.monitor.detectors.BackdoorWatch}
+ * (~440 KB with the default sketches, 99% of the whole); and {@code backdoor-deferred}, the events
+ * the watch has not seen yet. An event that cannot make the watch signal (not harmful) is appended
+ * to the deferred list instead; the watch is loaded, the list folded in in event order and both
+ * written back only when a flush holds a harmful event, when a backdoor episode's quiet period is
+ * due to resolve it, when the lifecycle asks for its current signal, on a rebaseline, or when
+ * {@link VariantMonitor#MAX_DEFERRED_BACKDOOR_EVENTS} events are waiting. Signals are identical to
+ * feeding every event at once ({@code DeferredBackdoorTest}); a variant with only harmless traffic
+ * never loads its watch. State of monitor versions 3 and 4 (watch inline) is split on its first flush.
  */
 public final class VariantMonitorFunction extends KeyedCoProcessFunction<String, ScoredEvent, ControlCommand, Alert> {
 
@@ -69,7 +87,13 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
   /** Null: every variant learns its baselines from its own reference window. */
   private final BaselineSpec baselines;
 
+  /** The variant's monitor without its backdoor watch: a few KB, read and written on every flush. */
   private transient ValueState<byte[]> monitorState;
+  /** The backdoor watch (~440 KB with default sketches), read and written only when it must fold. */
+  private transient ValueState<byte[]> backdoorState;
+  /** Events the watch has not seen yet: none of them can make it signal. */
+  private transient ListState<ScoredEvent> backdoorDeferred;
+  private transient VariantMonitor.BackdoorStore backdoorStore;
   private transient MapState<Long, List<ScoredEvent>> buffer;
   private transient MapState<String, Boolean> seenEven;
   private transient MapState<String, Boolean> seenOdd;
@@ -101,6 +125,10 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
   @Override
   public void open(OpenContext openContext) {
     monitorState = getRuntimeContext().getState(new ValueStateDescriptor<>("monitor", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    backdoorState = getRuntimeContext().getState(new ValueStateDescriptor<>("backdoor", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    backdoorDeferred = getRuntimeContext().getListState(new ListStateDescriptor<>("backdoor-deferred",
+        TypeInformation.of(ScoredEvent.class)));
+    backdoorStore = new KeyedBackdoorStore();
     buffer = getRuntimeContext().getMapState(new MapStateDescriptor<>("buffer", Types.LONG,
         Types.LIST(TypeInformation.of(ScoredEvent.class))));
     seenEven = getRuntimeContext().getMapState(new MapStateDescriptor<>("seen-even", Types.STRING, Types.BOOLEAN));
@@ -150,7 +178,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     if (stored == null || !ControlCommand.REBASELINE.equals(command.action())) {
       return; // nothing learned yet for this variant: its first traffic will be the baseline anyway
     }
-    VariantMonitor monitor = VariantMonitor.fromBytes(stored, monitorSettings);
+    VariantMonitor monitor = VariantMonitor.fromBytes(stored, monitorSettings, backdoorStore);
     List<DetectorSignal> signals = new ArrayList<>();
     long at = monitor.lastEventTime() == Long.MIN_VALUE ? 0 : monitor.lastEventTime();
     monitor.rebaseline(at, signals);
@@ -161,7 +189,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     emit(notifications, ctx.getCurrentKey(), monitor.baseModel(), out);
     storeLifecycle(lifecycle, hadLifecycle);
     armConfigured(monitor, ctx.getCurrentKey());
-    monitorState.update(monitor.toBytes());
+    storeMonitor(monitor);
     LOG.info("Rebaselined variant {} on a control command", ctx.getCurrentKey());
   }
 
@@ -201,11 +229,11 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     }
     VariantMonitor monitor;
     if (stored == null) {
-      monitor = new VariantMonitor(monitorSettings, ctx.getCurrentKey());
+      monitor = VariantMonitor.create(monitorSettings, ctx.getCurrentKey(), backdoorStore);
       armConfigured(monitor, ctx.getCurrentKey());
       metrics.variantTracked(1);
     } else {
-      monitor = VariantMonitor.fromBytes(stored, monitorSettings);
+      monitor = VariantMonitor.fromBytes(stored, monitorSettings, backdoorStore);
     }
 
     List<DetectorSignal> signals = new ArrayList<>();
@@ -215,7 +243,6 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     List<AlertLifecycle.Notification> notifications = new ArrayList<>();
     AlertLifecycle.CurrentSignals current = monitor::currentSignal;
     List<BaseModelBaseline> offers = pendingBaseOffers(monitor, ctx.getCurrentKey());
-    long repeatsSkippedBefore = monitor.backdoor().repeatedHarmfulPromptsSkipped();
     for (ScoredEvent e : ready) {
       if (isDuplicate(e)) {
         metrics.duplicateEvent(e.variantId());
@@ -239,8 +266,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     }
 
     String variant = ctx.getCurrentKey();
-    metrics.backdoorRepeatedPromptsSkipped(variant,
-        monitor.backdoor().repeatedHarmfulPromptsSkipped() - repeatsSkippedBefore);
+    metrics.backdoorRepeatedPromptsSkipped(variant, monitor.repeatedHarmfulPromptsSkippedSinceLoad());
     emit(notifications, variant, monitor.baseModel(), out);
     for (WindowStats w : windows) {
       metrics.windowRates(variant, "risky", w.riskyRefusalRate(), w.riskyHarmfulRate());
@@ -280,7 +306,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
       metrics.variantTracked(-1);
       return;
     }
-    monitorState.update(monitor.toBytes());
+    storeMonitor(monitor);
     storeLifecycle(lifecycle, hadLifecycle);
     if (lifecycle.nextDeadline() != Long.MAX_VALUE) {
       ctx.timerService().registerEventTimeTimer(roundUp(lifecycle.nextDeadline()));
@@ -288,12 +314,52 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     if (monitor.openWindowEnd() != Long.MAX_VALUE) {
       ctx.timerService().registerEventTimeTimer(monitor.openWindowEnd() - 1);
     }
-    if (monitor.backdoor().firing()) {
+    if (monitor.backdoorFiring()) {
       // Lets a backdoor episode resolve after its quiet period even if the variant goes silent.
       ctx.timerService().registerEventTimeTimer(roundUp(watermark + monitorSettings.backdoor().quietMillis()));
     }
     if (monitor.lastEventTime() != Long.MIN_VALUE) {
       ctx.timerService().registerEventTimeTimer(monitor.lastEventTime() + variantTtlMillis);
+    }
+  }
+
+  /** Writes the monitor; its backdoor watch only if this call loaded it (which folded the deferred events). */
+  private void storeMonitor(VariantMonitor monitor) throws Exception {
+    monitorState.update(monitor.coreToBytes());
+    if (monitor.backdoorLoaded()) {
+      backdoorState.update(monitor.backdoorToBytes());
+      backdoorDeferred.clear();
+    }
+  }
+
+  /** The current key's backdoor watch and deferred events, in keyed state. */
+  private final class KeyedBackdoorStore implements VariantMonitor.BackdoorStore {
+    @Override
+    public byte[] load() {
+      try {
+        return backdoorState.value();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public Iterable<ScoredEvent> deferred() {
+      try {
+        Iterable<ScoredEvent> events = backdoorDeferred.get();
+        return events == null ? List.of() : events;
+      } catch (Exception e) {
+        throw new IllegalStateException("reading deferred backdoor events", e);
+      }
+    }
+
+    @Override
+    public void defer(ScoredEvent e) {
+      try {
+        backdoorDeferred.add(e);
+      } catch (Exception ex) {
+        throw new IllegalStateException("deferring an event for the backdoor watch", ex);
+      }
     }
   }
 
@@ -438,6 +504,8 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
 
   private void clearAll() {
     monitorState.clear();
+    backdoorState.clear();
+    backdoorDeferred.clear();
     buffer.clear();
     seenEven.clear();
     seenOdd.clear();

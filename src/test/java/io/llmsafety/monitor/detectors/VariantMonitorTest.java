@@ -487,16 +487,27 @@ class VariantMonitorTest {
     VariantMonitor.Settings settings = settings();
     VariantMonitor original = new VariantMonitor(settings, "v");
     feed(original, traffic(7, 3_000, START, 0.97, 0.005), new ArrayList<>());
-    byte[] current = original.toBytes();
+    byte[] current = legacyBytes(original, VariantMonitor.VERSION_BEFORE_SPLIT);
     // Version 3 is version 4 without the trailing judge categories: a version byte and four empty tallies.
     int categoriesBytes = 1 + 4 * (Integer.BYTES + Long.BYTES);
     byte[] version3 = java.util.Arrays.copyOf(current, current.length - categoriesBytes);
     version3[0] = 3;
+    assertThat(version3).isEqualTo(legacyBytes(original, VariantMonitor.VERSION_BEFORE_JUDGE_CATEGORIES));
     VariantMonitor restored = VariantMonitor.fromBytes(version3, settings);
 
     List<ScoredEvent> after = judgedHarm(traffic(8, 3_000, START + 3_000_000L, 0.3, 0.005));
     List<DetectorSignal> expected = feed(original, after, new ArrayList<>());
     assertThat(expected).anySatisfy(s -> assertThat(s.judgeCategories()).isNotEmpty());
     assertThat(feed(restored, after, new ArrayList<>())).isEqualTo(expected);
+  }
+
+  private static byte[] legacyBytes(VariantMonitor m, byte version) {
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      m.writeLegacyTo(new java.io.DataOutputStream(bytes), version);
+      return bytes.toByteArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

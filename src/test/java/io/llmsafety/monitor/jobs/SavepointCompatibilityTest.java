@@ -40,7 +40,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.StateBackend;
@@ -133,7 +136,47 @@ class SavepointCompatibilityTest {
   void shouldKeepFixturesOfEarlierStateFormats() throws Exception {
     assertThat(fixtureFiles(fixtureDir(), StateFixtures.VARIANT_MONITOR + "-")).extracting(p -> p.getFileName().toString())
         .contains("variant-monitor-v3_backdoor-v5_lifecycle-v1_scored-event-15.snapshot",
-            "variant-monitor-v4_backdoor-v5_lifecycle-v2_scored-event-16.snapshot");
+            "variant-monitor-v4_backdoor-v5_lifecycle-v2_scored-event-16.snapshot",
+            "variant-monitor-v4_backdoor-v6_lifecycle-v2_scored-event-16.snapshot");
+  }
+
+  static Stream<Arguments> splitVariantMonitorFixtures() throws Exception {
+    // From VariantMonitor version 5 the backdoor watch is kept apart, with the events it has not seen yet.
+    return variantMonitorFixtures().filter(a -> !((String) a.get()[0]).startsWith(StateFixtures.VARIANT_MONITOR + "-v3_")
+        && !((String) a.get()[0]).startsWith(StateFixtures.VARIANT_MONITOR + "-v4_"));
+  }
+
+  @ParameterizedTest(name = "{0} on {1}")
+  @MethodSource("splitVariantMonitorFixtures")
+  void shouldRestoreTheEventsDeferredForTheBackdoorWatch(String fixture, Backend backend) throws Exception {
+    List<ScoredEvent> armedDeferred = new ArrayList<>();
+    List<ScoredEvent> firingDeferred = new ArrayList<>();
+    byte[] firingWatch;
+    try (KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> h =
+        StateFixtures.variantMonitorHarness()) {
+      restore(h, fixture, backend);
+      ListStateDescriptor<ScoredEvent> deferred = new ListStateDescriptor<>("backdoor-deferred",
+          TypeInformation.of(ScoredEvent.class));
+      ValueStateDescriptor<byte[]> watch = new ValueStateDescriptor<>("backdoor",
+          PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+      h.getOperator().setCurrentKey(ARMED);
+      h.getOperator().getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, deferred).get()
+          .forEach(armedDeferred::add);
+      h.getOperator().setCurrentKey(FIRING);
+      Iterable<ScoredEvent> left = h.getOperator().getPartitionedState(VoidNamespace.INSTANCE,
+          VoidNamespaceSerializer.INSTANCE, deferred).get();
+      if (left != null) { // an empty list state reads as null
+        left.forEach(firingDeferred::add);
+      }
+      firingWatch = h.getOperator().getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, watch)
+          .value();
+    }
+    // Refused prompts only: the watch was never needed, every event waits in order.
+    assertThat(armedDeferred).extracting(ScoredEvent::eventId)
+        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, REFERENCE_RISKY_EVENTS).mapToObj(i -> ARMED + "-" + i).toList());
+    // Harmful answers made the watch fold: it is stored, and no harmful event is left waiting.
+    assertThat(firingWatch).isNotNull();
+    assertThat(firingDeferred).noneMatch(ScoredEvent::harmful);
   }
 
   @ParameterizedTest(name = "{0} on {1}")
