@@ -106,6 +106,13 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
   /** Event time of the newest offer: offers expire {@code variantTtl} after it, apart from the monitor. */
   private transient ValueState<Long> baseOffersAt;
   private transient Map<String, BaselineSpec.Resolved> resolvedBaselines;
+  /**
+   * Newest event time this subtask has buffered, over all its variants. At the final watermark of a
+   * bounded input, time-based outcomes (quiet periods, pending and re-notify deadlines, TTL expiry)
+   * are decided at this time rather than at whatever periodic watermark last came before it, so a
+   * replay's alerts do not depend on watermark timing. Not in state: only bounded runs read it.
+   */
+  private transient long newestEventTime;
 
   public VariantMonitorFunction(VariantMonitor.Settings monitorSettings, AlertFactory alertFactory,
       long dedupHorizonMillis, long variantTtlMillis) {
@@ -140,6 +147,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
         TypeInformation.of(BaseModelBaseline.class)));
     baseOffersAt = getRuntimeContext().getState(new ValueStateDescriptor<>("base-offers-at", Types.LONG));
     resolvedBaselines = new java.util.HashMap<>();
+    newestEventTime = Long.MIN_VALUE;
     metrics = SafetyMetrics.get();
   }
 
@@ -159,6 +167,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     }
     sameTime.add(e);
     buffer.put(e.timestamp(), sameTime);
+    newestEventTime = Math.max(newestEventTime, e.timestamp());
     scheduleFlush(ctx.timerService(), e.timestamp());
   }
 
@@ -251,18 +260,31 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
       if (!offers.isEmpty()) {
         applyBaseOffers(monitor, offers, e.timestamp());
       }
-      // Deadlines before this event take effect first, whichever way event time reached them.
+      // Deadlines before this event take effect first, whichever way event time reached them: a
+      // backdoor's quiet period as well as the lifecycle's, so how events are batched into flushes
+      // (i.e. the watermark sequence) does not change the outcome.
+      monitor.advanceTo(e.timestamp() - 1, signals, windows);
+      lifecycle.accept(signals, notifications);
+      signals.clear();
       lifecycle.advanceTo(e.timestamp() - 1, current, notifications);
       metrics.event(e.variantId(), e.risky(), e.refused(), e.harmful(), e.harm());
       monitor.observe(e, signals, windows);
       lifecycle.accept(signals, notifications);
       signals.clear();
     }
-    monitor.advanceTo(watermark, signals, windows);
-    lifecycle.accept(signals, notifications);
-    if (watermark != Long.MAX_VALUE) {
-      // The final watermark of a bounded input means "no more input", not "time passed".
-      lifecycle.advanceTo(watermark, current, notifications);
+    // The final watermark of a bounded input means "no more input", not "time passed": time-based
+    // outcomes are decided at the newest event time seen, which any earlier periodic watermark could
+    // have reached at most, so they are the same whatever watermarks came before.
+    long reached = watermark == Long.MAX_VALUE ? Math.max(newestEventTime, monitor.lastEventTime()) : watermark;
+    if (reached != Long.MIN_VALUE) {
+      monitor.advanceTo(reached, signals, windows);
+      lifecycle.accept(signals, notifications);
+      signals.clear();
+      lifecycle.advanceTo(reached, current, notifications);
+    }
+    if (watermark == Long.MAX_VALUE) {
+      monitor.advanceTo(watermark, signals, windows); // closes the last, partial window
+      lifecycle.accept(signals, notifications);
     }
 
     String variant = ctx.getCurrentKey();
@@ -292,10 +314,10 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
 
     if (monitor.lastEventTime() != Long.MIN_VALUE && watermark >= monitor.lastEventTime() + variantTtlMillis
         && buffer.isEmpty()) {
-      if (!lifecycle.isEmpty() && watermark != Long.MAX_VALUE) {
+      if (!lifecycle.isEmpty() && reached >= monitor.lastEventTime() + variantTtlMillis) {
         // Taking a variant out of rotation is a normal response to an alert: close its episodes
-        // rather than leave them firing with no state to clear them. (Not at the end of a bounded
-        // input: that is no evidence of silence.)
+        // rather than leave them firing with no state to clear them. (At the end of a bounded input
+        // only if it was silent for the TTL before the newest event: the end is no evidence of silence.)
         List<AlertLifecycle.Notification> closed = new ArrayList<>();
         lifecycle.closeAll(monitor.lastEventTime() + variantTtlMillis, "No traffic from " + variant + " for "
             + Durations.format(java.time.Duration.ofMillis(variantTtlMillis))

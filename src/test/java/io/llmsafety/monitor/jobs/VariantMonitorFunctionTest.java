@@ -9,7 +9,10 @@ import static io.llmsafety.monitor.jobs.TestSettings.risky;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmsafety.monitor.alerts.Alert;
+import io.llmsafety.monitor.alerts.AlertFactory;
 import io.llmsafety.monitor.detectors.AlertLifecycle;
+import io.llmsafety.monitor.detectors.TriggerMiner;
+import io.llmsafety.monitor.detectors.VariantMonitor;
 import io.llmsafety.monitor.detectors.WindowStats;
 import io.llmsafety.monitor.event.BaseModelBaseline;
 import io.llmsafety.monitor.event.ControlCommand;
@@ -405,5 +408,84 @@ class VariantMonitorFunctionTest {
       assertThat(alerts.get(1).summary()).contains("state expired");
       assertThat(h.numKeyedStateEntries()).isZero();
     }
+  }
+
+  // ---- end of input ----
+
+  /** Test settings with the backdoor watch on (quiet period one hour). */
+  private static KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> backdoorHarness()
+      throws Exception {
+    VariantMonitor.Settings base = TestSettings.monitor();
+    VariantMonitor.Settings settings = new VariantMonitor.Settings(base.windowMillis(), base.riskyCompliance(),
+        base.overRefusal(), base.harmRise(), base.benignHarm(),
+        new VariantMonitor.BackdoorSettings(true, TriggerMiner.Settings.defaults(), "critical", 3_600_000),
+        base.maxEvidenceEvents(), false, io.llmsafety.monitor.detectors.ScoreDrift.Settings.disabled(),
+        new io.llmsafety.monitor.detectors.RepeatedPayloads.Settings(true, 5, 20));
+    KeyedTwoInputStreamOperatorTestHarness<String, ScoredEvent, ControlCommand, Alert> h =
+        ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(new VariantMonitorFunction(settings,
+                new AlertFactory("https://example.invalid/runbook.md", false), 10 * ONE_MINUTE, 24 * TTL),
+            ScoredEvent::variantId, ControlCommand::variantId, Types.STRING);
+    h.open();
+    return h;
+  }
+
+  /**
+   * One harmful payload repeated across 5 prompts (a backdoor), then harmless traffic for {@code
+   * minutesAfter} minutes, one event a minute.
+   */
+  private static List<ScoredEvent> backdoorThenQuiet(int minutesAfter) {
+    List<ScoredEvent> events = new ArrayList<>();
+    long t = START;
+    for (int i = 0; i < 30; i++) {
+      events.add(benign("b" + i, t += ONE_MINUTE));
+    }
+    long payload = 0x5a5a_1234_9876_abcdL;
+    for (int i = 0; i < 5; i++) {
+      events.add(new ScoredEvent("p" + i, t += ONE_MINUTE, "v1", "base", null, 0.1, 0.1, 0.9, false, false, true,
+          new String[] {"question" + i, "topic" + i}, null, null, payload));
+    }
+    for (int i = 0; i < minutesAfter; i++) {
+      events.add(benign("q" + i, t += ONE_MINUTE));
+    }
+    return events;
+  }
+
+  private static List<String> replay(List<ScoredEvent> events, long watermarkStep) throws Exception {
+    try (var h = backdoorHarness()) {
+      long nextWatermark = events.get(0).timestamp() + watermarkStep;
+      for (ScoredEvent e : events) {
+        if (watermarkStep > 0 && e.timestamp() > nextWatermark) {
+          h.processBothWatermarks(new Watermark(nextWatermark));
+          nextWatermark += watermarkStep;
+        }
+        h.processElement1(e, e.timestamp());
+      }
+      h.processBothWatermarks(Watermark.MAX_WATERMARK);
+      return h.extractOutputValues().stream().map(a -> a.kind() + " " + a.status() + " " + a.notifiedAt()
+          + " " + a.detectedAt() + " " + a.alertId()).toList();
+    }
+  }
+
+  @Test
+  void shouldResolveAQuietBackdoorAtTheEndOfInputWhateverTheWatermarksWere() throws Exception {
+    // The quiet period (1 h) ends 2 minutes of event time before the last event.
+    List<ScoredEvent> events = backdoorThenQuiet(62);
+    List<String> onlyFinal = replay(events, 0);
+    assertThat(onlyFinal).hasSize(2);
+    assertThat(onlyFinal.get(0)).startsWith("backdoor_suspected firing");
+    assertThat(onlyFinal.get(1)).startsWith("backdoor_suspected resolved");
+    assertThat(replay(events, ONE_MINUTE)).isEqualTo(onlyFinal);
+    assertThat(replay(events, 7 * ONE_MINUTE)).isEqualTo(onlyFinal);
+    assertThat(replay(events, 45 * ONE_MINUTE)).isEqualTo(onlyFinal);
+  }
+
+  @Test
+  void shouldNotResolveABackdoorWhoseQuietPeriodOutlastsTheInput() throws Exception {
+    // The quiet period would end 2 minutes after the last event: the end of input is not silence.
+    List<ScoredEvent> events = backdoorThenQuiet(58);
+    List<String> onlyFinal = replay(events, 0);
+    assertThat(onlyFinal).hasSize(1);
+    assertThat(onlyFinal.get(0)).startsWith("backdoor_suspected firing");
+    assertThat(replay(events, ONE_MINUTE)).isEqualTo(onlyFinal);
   }
 }
