@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.datasketches.kll.KllDoublesSketch;
 import org.apache.datasketches.memory.Memory;
-import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
 
 /**
  * Harm-score distribution drift for one variant: the population stability index (PSI) of each
@@ -19,9 +18,11 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * model answering ordinary requests differently, e.g. the subtle shift that identity-shifting or
  * clean-label fine-tuning leaves.
  *
- * <p>Reference, in two halves: the first half of {@code referenceEvents} scores fills a KLL sketch
- * (k = 200, normalised rank error about 1.65%, DataSketches) whose quantiles become the bin edges;
- * the second half is counted exactly in those bins. The edges are fixed before any counted score is
+ * <p>Reference, in two halves: the first half of {@code referenceEvents} scores is kept as is and
+ * its exact quantiles become the bin edges (then the scores are dropped); the second half is
+ * counted exactly in those bins. Exact rather than a sketch: DataSketches' KLL compacts with a
+ * shared unseeded random generator, so its edges, and every statistic after them, would differ
+ * between two replays of the same input; the half is small (1,500 doubles with the defaults). The edges are fixed before any counted score is
  * seen, so the counts are plain multinomial samples and the approximation below applies.
  *
  * <p>False alarms: for two independent multinomial samples of sizes {@code n} (window) and {@code
@@ -41,8 +42,9 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  */
 public final class ScoreDrift {
 
-  private static final byte VERSION = 1;
-  private static final int KLL_K = 200;
+  private static final byte VERSION = 2;
+  /** Kept the first half of the reference in a KLL sketch; read, restarting a reference still in that half. */
+  private static final byte VERSION_KLL_EDGES = 1;
   /** Added to every bin count so an empty bin does not make PSI infinite. */
   private static final double PSEUDO_COUNT = 0.5;
 
@@ -74,7 +76,9 @@ public final class ScoreDrift {
       double windowMean, double referenceMean, long referenceEvents) {}
 
   private final Settings settings;
-  private KllDoublesSketch edgeSketch = KllDoublesSketch.newHeapInstance(KLL_K);
+  /** The first half of the reference, until the edges are computed from it; null afterwards. */
+  private double[] edgeScores;
+  private int edgeScoresN;
   /** Upper edges of all bins but the last, strictly increasing; null until the first half is in. */
   private double[] edges;
   private long[] reference;
@@ -127,7 +131,8 @@ public final class ScoreDrift {
 
   /** Forgets the reference and any episode. */
   public void reset() {
-    edgeSketch = KllDoublesSketch.newHeapInstance(KLL_K);
+    edgeScores = null;
+    edgeScoresN = 0;
     edges = null;
     reference = null;
     window = null;
@@ -148,8 +153,11 @@ public final class ScoreDrift {
     }
     int half = settings.referenceEvents() / 2;
     if (edges == null) {
-      edgeSketch.update(score);
-      if (edgeSketch.getN() >= half) {
+      if (edgeScores == null) {
+        edgeScores = new double[half];
+      }
+      edgeScores[edgeScoresN++] = score;
+      if (edgeScoresN >= half) {
         freezeEdges();
       }
       return null;
@@ -214,17 +222,28 @@ public final class ScoreDrift {
   }
 
   private void freezeEdges() {
-    int bins = settings.bins();
-    double[] ranks = new double[bins - 1];
-    for (int i = 0; i < ranks.length; i++) {
-      ranks[i] = (i + 1) / (double) bins;
-    }
-    // Ties (many identical scores) collapse edges; fewer bins is still a valid test.
-    double[] q = edgeSketch.getQuantiles(ranks, QuantileSearchCriteria.INCLUSIVE);
-    edges = Arrays.stream(q).distinct().sorted().toArray();
+    edges = quantileEdges(Arrays.copyOf(edgeScores, edgeScoresN), settings.bins());
     reference = new long[edges.length + 1];
     window = new long[edges.length + 1];
-    edgeSketch = null;
+    edgeScores = null;
+    edgeScoresN = 0;
+  }
+
+  /**
+   * Upper edges of {@code bins} equal-count bins of {@code scores}: the exact quantile at each rank
+   * {@code i / bins}, the smallest score with at least that share of scores at or below it (the
+   * inclusive rule DataSketches used). Ties collapse edges; fewer bins is still a valid test.
+   */
+  static double[] quantileEdges(double[] scores, int bins) {
+    double[] sorted = scores.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    double[] q = new double[bins - 1];
+    for (int i = 0; i < q.length; i++) {
+      long atOrBelow = ((long) (i + 1) * n + bins - 1) / bins; // ceil((i + 1) n / bins), in integers
+      q[i] = sorted[(int) Math.max(0, atOrBelow - 1)];
+    }
+    return Arrays.stream(q).distinct().toArray();
   }
 
   /** Bin {@code i} holds scores in {@code (edges[i-1], edges[i]]}; the last bin everything above. */
@@ -294,11 +313,9 @@ public final class ScoreDrift {
 
   public void writeTo(DataOutput out) throws IOException {
     out.writeByte(VERSION);
-    out.writeBoolean(edgeSketch != null);
-    if (edgeSketch != null) {
-      byte[] sketch = edgeSketch.toByteArray();
-      out.writeInt(sketch.length);
-      out.write(sketch);
+    out.writeInt(edgeScoresN);
+    for (int i = 0; i < edgeScoresN; i++) {
+      out.writeDouble(edgeScores[i]);
     }
     out.writeBoolean(edges != null);
     if (edges != null) {
@@ -322,18 +339,46 @@ public final class ScoreDrift {
     evidence.writeTo(out);
   }
 
+  /**
+   * Restores kept first-half scores; if the job now asks for fewer, the edges are computed at once
+   * from the first {@code referenceEvents / 2}.
+   */
+  private void restoreEdgeScores(double[] scores) {
+    if (scores.length == 0) {
+      return;
+    }
+    int half = settings.referenceEvents() / 2;
+    edgeScores = Arrays.copyOf(scores, Math.max(half, scores.length));
+    edgeScoresN = scores.length;
+    if (settings.enabled() && edgeScoresN >= half) {
+      edgeScoresN = half;
+      freezeEdges();
+    }
+  }
+
   public static ScoreDrift readFrom(DataInput in, Settings settings, int maxEvidence) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_KLL_EDGES) {
       throw new IOException("unknown ScoreDrift version " + version);
     }
     ScoreDrift d = new ScoreDrift(settings, maxEvidence);
-    if (in.readBoolean()) {
+    if (version == VERSION) {
+      int n = in.readInt();
+      int half = settings.referenceEvents() / 2;
+      if (n < 0 || n > Math.max(half, 1_000_000)) {
+        throw new IOException("corrupt ScoreDrift state: " + n + " reference scores");
+      }
+      double[] scores = new double[n];
+      for (int i = 0; i < n; i++) {
+        scores[i] = in.readDouble();
+      }
+      d.restoreEdgeScores(scores);
+    } else if (in.readBoolean()) {
+      // A KLL sketch of a reference still in its first half: its items are not all kept, so that
+      // half starts again (at most reference_events / 2 answered benign scores later than before).
       byte[] sketch = new byte[in.readInt()];
       in.readFully(sketch);
-      d.edgeSketch = KllDoublesSketch.heapify(Memory.wrap(sketch));
-    } else {
-      d.edgeSketch = null;
+      KllDoublesSketch.heapify(Memory.wrap(sketch)); // still checked, so corrupt state fails here
     }
     if (in.readBoolean()) {
       int n = in.readInt();

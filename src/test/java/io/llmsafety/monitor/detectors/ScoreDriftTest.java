@@ -145,4 +145,145 @@ class ScoreDriftTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("reference_events");
   }
+
+  // ---- determinism and state formats ----
+
+  private static byte[] stateOf(ScoreDrift d) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      d.writeTo(new DataOutputStream(bytes));
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static ScoreDrift read(byte[] state, ScoreDrift.Settings settings) throws IOException {
+    return ScoreDrift.readFrom(new DataInputStream(new ByteArrayInputStream(state)), settings, 3);
+  }
+
+  /** States after 1,400 scores (mid-reference), 1,500 (edges just set) and 6,000 (several windows). */
+  private static List<byte[]> statesAlong(long seed) {
+    ScoreDrift.Settings settings = new ScoreDrift.Settings(true, 3000, 1000, 10, "warning", 1e9);
+    ScoreDrift d = new ScoreDrift(settings, 3);
+    SplittableRandom r = new SplittableRandom(seed);
+    List<byte[]> states = new ArrayList<>();
+    for (int i = 1; i <= 6000; i++) {
+      d.observe(i > 4000 ? shiftedScore(r) : healthyScore(r), "e" + i, null);
+      if (i == 1400 || i == 1500 || i == 6000) {
+        states.add(stateOf(d));
+      }
+    }
+    states.add(String.format(java.util.Locale.ROOT, "%.12f %.12f", d.statistic(), d.threshold()).getBytes());
+    return states;
+  }
+
+  @Test
+  void shouldGiveTheSameEdgesStatisticsAndStateForTheSameScoresInOneJvmAndAcrossThreads() throws Exception {
+    List<byte[]> first = statesAlong(41);
+    List<byte[]> second = statesAlong(41);
+    assertThat(second).zipSatisfy(first, (a, b) -> assertThat(a).isEqualTo(b));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<List<byte[]>>> runs = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        runs.add(pool.submit(() -> statesAlong(41)));
+      }
+      for (java.util.concurrent.Future<List<byte[]>> run : runs) {
+        assertThat(run.get()).zipSatisfy(first, (a, b) -> assertThat(a).isEqualTo(b));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void shouldSetEdgesAtTheExactQuantilesOfTheFirstHalf() {
+    double[] scores = new double[1500];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = (scores.length - i) / 1500.0; // 1/1500 .. 1, in reverse order
+    }
+    assertThat(ScoreDrift.quantileEdges(scores, 10)).containsExactly(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9);
+    assertThat(ScoreDrift.quantileEdges(new double[] {0, 0, 0, 0, 0.5, 0.7}, 3)).containsExactly(0.0);
+    assertThat(ScoreDrift.quantileEdges(new double[] {0.3, 0.1, 0.2}, 3)).containsExactly(0.1, 0.2);
+  }
+
+  /** Version 1 of the state: the first half in a KLL sketch. */
+  private static byte[] versionOneState(org.apache.datasketches.kll.KllDoublesSketch sketch, double[] edges,
+      long[] reference, long referenceN, double referenceSum) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeByte(1);
+    out.writeBoolean(sketch != null);
+    if (sketch != null) {
+      byte[] b = sketch.toByteArray();
+      out.writeInt(b.length);
+      out.write(b);
+    }
+    out.writeBoolean(edges != null);
+    if (edges != null) {
+      out.writeInt(edges.length);
+      for (double e : edges) {
+        out.writeDouble(e);
+      }
+      for (long c : reference) {
+        out.writeLong(c);
+      }
+      for (int i = 0; i < reference.length; i++) {
+        out.writeLong(0);
+      }
+    }
+    out.writeLong(referenceN);
+    out.writeDouble(referenceSum);
+    out.writeLong(0);
+    out.writeDouble(0);
+    out.writeBoolean(false);
+    out.writeDouble(0);
+    new RecentEvidence(3).writeTo(out);
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void shouldRestartAReferenceStillInAnOldSketchAndKeepFinishedEdges() throws IOException {
+    ScoreDrift.Settings settings = new ScoreDrift.Settings(true, 20, 10, 2, "warning", 1e9);
+    org.apache.datasketches.kll.KllDoublesSketch sketch = org.apache.datasketches.kll.KllDoublesSketch.newHeapInstance(200);
+    for (int i = 0; i < 7; i++) {
+      sketch.update(i / 10.0);
+    }
+    ScoreDrift restarted = read(versionOneState(sketch, null, null, 0, 0), settings);
+    assertThat(restarted.threshold()).isNaN();
+    assertThat(stateOf(restarted)).isEqualTo(stateOf(new ScoreDrift(settings, 3)));
+    for (int i = 0; i < 10; i++) {
+      restarted.observe(i < 5 ? 0.1 : 0.9, "e" + i, null);
+    }
+    assertThat(restarted.threshold()).isFinite(); // edges from the ten scores after the restore
+
+    ScoreDrift finished = read(versionOneState(null, new double[] {0.25}, new long[] {4, 3}, 7, 2.0), settings);
+    assertThat(finished.threshold()).isEqualTo(ScoreDrift.chiSquareUpperQuantile(1, 10 / 1e9));
+    for (int i = 0; i < 3; i++) {
+      finished.observe(0.5, "e" + i, null);
+    }
+    assertThat(finished.armed()).isTrue();
+    ScoreDrift again = read(stateOf(finished), settings);
+    assertThat(stateOf(again)).isEqualTo(stateOf(finished));
+    assertThat(again.describe()).startsWith("reference 10, window 0");
+  }
+
+  @Test
+  void shouldKeepAReferenceHalfAcrossAStateRoundTrip() throws IOException {
+    ScoreDrift.Settings settings = new ScoreDrift.Settings(true, 3000, 1000, 10, "warning", 1e9);
+    ScoreDrift straight = new ScoreDrift(settings, 3);
+    ScoreDrift restored = new ScoreDrift(settings, 3);
+    SplittableRandom r = new SplittableRandom(5);
+    for (int i = 0; i < 3000; i++) {
+      double score = healthyScore(r);
+      straight.observe(score, "e" + i, null);
+      restored.observe(score, "e" + i, null);
+      if (i % 700 == 0) {
+        restored = read(stateOf(restored), settings);
+      }
+    }
+    assertThat(stateOf(restored)).isEqualTo(stateOf(straight));
+    assertThat(restored.armed()).isTrue();
+  }
 }
