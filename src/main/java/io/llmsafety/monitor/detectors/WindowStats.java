@@ -2,8 +2,8 @@ package io.llmsafety.monitor.detectors;
 
 /**
  * Per-variant counts for one event-time window, as written to {@code llm.safety.window-metrics}.
- * Rates are derived by readers; quantiles come from a KLL sketch of harm scores (normalised rank
- * error about 1.65% at k=200, per DataSketches' documentation), NaN when the window is empty.
+ * Rates are derived by readers; harm-score quantiles are exact up to 64 scores, then within 0.0025
+ * ({@link WindowAccumulator}), NaN when the window is empty.
  */
 public record WindowStats(
     String variantId,

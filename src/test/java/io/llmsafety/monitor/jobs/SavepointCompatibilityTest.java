@@ -137,7 +137,8 @@ class SavepointCompatibilityTest {
     assertThat(fixtureFiles(fixtureDir(), StateFixtures.VARIANT_MONITOR + "-")).extracting(p -> p.getFileName().toString())
         .contains("variant-monitor-v3_backdoor-v5_lifecycle-v1_scored-event-15.snapshot",
             "variant-monitor-v4_backdoor-v5_lifecycle-v2_scored-event-16.snapshot",
-            "variant-monitor-v4_backdoor-v6_lifecycle-v2_scored-event-16.snapshot");
+            "variant-monitor-v4_backdoor-v6_lifecycle-v2_scored-event-16.snapshot",
+            "variant-monitor-v5_backdoor-v6_lifecycle-v2_scored-event-16.snapshot");
   }
 
   static Stream<Arguments> splitVariantMonitorFixtures() throws Exception {
