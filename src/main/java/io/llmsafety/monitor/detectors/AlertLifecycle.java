@@ -36,8 +36,8 @@ import java.util.TreeMap;
  * <p>Deterministic: a deadline (pending confirmation, re-notification) at time {@code d} takes effect
  * after every event at or before {@code d} and before every event after it, whether an event or the
  * watermark reaches it first. The caller calls {@code advanceTo(t - 1)} before an event at {@code t}
- * and {@code advanceTo(watermark)} after the events up to a watermark, except for the final watermark
- * of a bounded input, which means "no more input", not "time passed".
+ * and {@code advanceTo(watermark)} after the events up to a watermark; at the final watermark of a
+ * bounded input ("no more input", not "time passed") it advances to the newest event time seen instead.
  */
 public final class AlertLifecycle {
 

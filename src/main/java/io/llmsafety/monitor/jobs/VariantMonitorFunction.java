@@ -45,7 +45,9 @@ import org.apache.flink.util.OutputTag;
  * behind the watermark on arrival are late: dead-lettered with reason {@code late} and counted.
  * Duplicates by {@code event_id} are dropped and counted within a horizon of one to two
  * {@code dedupHorizon}s (two rotating id sets). A variant silent for {@code variantTtl} of event
- * time loses all its state.
+ * time loses all its state. At the final watermark of a bounded input, quiet periods, lifecycle
+ * deadlines and TTL expiry are decided at the newest event time the subtask has seen, so a replay's
+ * alerts do not depend on which periodic watermarks happened to come before it.
  *
  * <p>Detector transitions pass through an {@link AlertLifecycle} (pending, firing, re-notification,
  * resolved) in event time; its deadlines are event-time timers, so a variant that falls silent while
