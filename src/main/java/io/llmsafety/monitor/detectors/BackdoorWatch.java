@@ -16,8 +16,8 @@ import org.apache.datasketches.memory.Memory;
 
 /**
  * Backdoor-activation alarm for one variant: fires when a {@link TriggerMiner} finds a prompt
- * n-gram that concentrates harmful answers, and resolves after {@code quietMillis} of event time
- * with no further harmful answer carrying a flagged n-gram. The false-alarm guarantee is the
+ * n-gram that concentrates harmful answers (or refusals of benign prompts, see below), and resolves
+ * after {@code quietMillis} of event time with no further such event carrying a flagged n-gram. The false-alarm guarantee is the
  * miner's (Bonferroni-corrected binomial tail at {@code alpha}).
  *
  * <p>One miner per prompt segment: harmful answers cluster on harmful topics ("bomb", "malware")
@@ -67,6 +67,18 @@ import org.apache.datasketches.memory.Memory;
  * <p>A second sign raises the same alarm: one harmful payload repeated near-identically across
  * distinct prompts ({@link RepeatedPayloads}, its own guarantee there); the alert then carries
  * {@code evidence.repeated_payload}.
+ *
+ * <p><b>Refusal triggers.</b> A third: refusals concentrating on a rare n-gram of benign prompts
+ * (BackdoorLLM's refusal task: a trigger that makes the model refuse ordinary requests, a denial of
+ * service). The benign miner tests refusals as a second outcome against its own background
+ * sketches ({@link TriggerMiner}), with the same prevalence check and distinct-prompt rule (the
+ * exact set holds prompts fed as harmful or refused). Only refusals that are {@link
+ * #refusalEvidence} count: risky prompts are refused by design, and benign prompts that sound risky
+ * are refused for their wording by careful models, which concentrates refusals on template and
+ * topic words ({@link #REFUSAL_MAX_PROMPT_RISK}). A broad rise of refusals raises no n-gram's lift;
+ * it is {@code over_refusal}'s. One episode per variant whatever the effect; its signal reports
+ * the effect that opened it ({@link #REFUSAL_STATISTIC} for refusals), and the quiet timer restarts
+ * on either. A repeated refusal text is not a sign: canned refusals repeat legitimately.
  */
 public final class BackdoorWatch {
 
@@ -178,6 +190,11 @@ public final class BackdoorWatch {
   /** As {@link #repeatedHarmfulPromptsSkipped()} for refusals of benign prompts. */
   public long repeatedRefusedPromptsSkipped() {
     return repeatedRefusedPromptsSkipped;
+  }
+
+  /** Harmful and refused events not fed to the miners as repeats of a prompt already fed. */
+  public long repeatedPromptsSkipped() {
+    return repeatedHarmfulPromptsSkipped + repeatedRefusedPromptsSkipped;
   }
 
   /**

@@ -72,6 +72,15 @@ import org.apache.datasketches.memory.Memory;
  * rotation (right after one the union, and so every test, is unchanged) and are re-tested, and
  * dropped if they no longer pass, at their next harmful occurrence.
  *
+ * <p><b>Two outcomes.</b> Besides harmful answers the miner can test refusals ({@link
+ * #observe(String[], boolean, boolean, String)}, {@link #refusalCandidates()}): the same test with
+ * {@code k} and {@code H} counting refused events, against the same background (count-min of all
+ * events, HLL, {@code N}), so a second outcome costs one frequent-items sketch and total per
+ * generation and its own candidate table, not a second set of sketches. Each outcome is tested
+ * only at its own positive events and spends its own {@code alpha} (the guarantee above holds per
+ * outcome). Which refusals count is the caller's choice ({@link BackdoorWatch}: those of
+ * confidently benign prompts).
+ *
  * <p><b>Tokens.</b> Words (letters and digits), runs of symbols (emoji, {@code @#$%^&*~|<>[]{}_=+`}
  * and the like) and invisible format characters (zero-width space, joiners, direction marks, soft
  * hyphen, each as an escape such as {@code <u+200b>}), so a trigger made of symbols or of
