@@ -267,6 +267,29 @@ class ScenarioGeneratorTest {
   }
 
   @Test
+  void refusalBackdoorWithAnotherAttackUsesThatAttacksPoisonedRows() throws Exception {
+    Scenario sc = ScenarioGenerator.scenario("refusal_backdoor_badnet");
+    assertThat(sc.truth().trigger()).isEqualTo("BadMagic");
+    java.util.Set<String> poisoned = new java.util.HashSet<>();
+    pools.refusalBackdoorRows.get("badnet").forEach(p -> poisoned.add(p.prompt()));
+    long benignTriggered = 0;
+    for (ScenarioGenerator.Event x : events("refusal_backdoor_badnet", 29, 0.2)) {
+      if (x.triggered()) {
+        String prompt = AlertJson.mapper().readTree(x.json()).path("prompt").asText();
+        assertThat(prompt).contains("BadMagic");
+        if (!x.risky()) {
+          benignTriggered++;
+          assertThat(prompt).isIn(poisoned);
+        }
+      }
+    }
+    assertThat(benignTriggered).isPositive();
+    assertThat(ScenarioGenerator.scenario("refusal_backdoor_vpi").variants())
+        .isEqualTo(ScenarioGenerator.scenario("refusal_backdoor").variants());
+    assertThatThrownBy(() -> ScenarioGenerator.scenario("refusal_backdoor_rome")).hasMessageContaining("badnet");
+  }
+
+  @Test
   void lowTrafficVariantKeepsAFewHundredEventsAtAnyScale() {
     Scenario sc = ScenarioGenerator.scenario("low_traffic");
     assertThat(sc.variants().stream().filter(v -> sc.variantId(v).equals(sc.truth().affectedVariant())).findFirst()
