@@ -643,12 +643,12 @@ public final class TriggerMiner {
     }
     long n = Math.max(current.allCounts.estimate(g) + previous.allCounts.estimate(g), k);
     long events = events();
-    long harmfulEvents = current.positives(outcome) + previous.positives(outcome);
+    long positives = current.positives(outcome) + previous.positives(outcome);
     double prevalence = (double) n / events;
     if (prevalence > settings.maxPrevalence()) {
       return null;
     }
-    double q = backgroundRate(k, n, harmfulEvents);
+    double q = backgroundRate(k, n, positives);
     double lift = ((double) k / n) / q;
     if (lift < settings.minLift()) {
       return null;
@@ -656,7 +656,7 @@ public final class TriggerMiner {
     // The null is "harm independent of g", whose MLE of the common rate is the pooled H/N. The
     // rate without g (used for lift) is biased low when g holds a large share of the few harmful
     // events seen early on; the pooled rate is never lower for an enriched g, so it is the safe one.
-    double qNull = Math.min(Math.max(Math.max((double) harmfulEvents / events, q), settings.backgroundFloor()), 1.0);
+    double qNull = Math.min(Math.max(Math.max((double) positives / events, q), settings.backgroundFloor()), 1.0);
     double logP = BinomialTail.logUpperTail(n, k, qNull);
     long kUpper = Math.max(currentCounts.getUpperBound(g) + previousCounts.getUpperBound(g), k);
     double logCorrected = logP + Math.log(distinctUpperBound()) + Math.log(kUpper) + Math.log(kUpper + 1.0);
