@@ -79,9 +79,20 @@ public record Alert(
    *     the listed events
    * @param judgeCategories optional extension, only with {@code scoring.judge}: the judge's category
    *     codes over the episode's evidence events, most frequent first, at most five
+   * @param effect optional extension, {@code backdoor_suspected} only: what the suspected trigger
+   *     does, {@link #EFFECT_HARMFUL} (harmful answers, or a repeated harmful payload) or
+   *     {@link #EFFECT_REFUSAL} (refusals of benign prompts)
    */
   public record Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts,
-      RepeatedPayload repeatedPayload, JudgeCategory[] judgeCategories) {
+      RepeatedPayload repeatedPayload, JudgeCategory[] judgeCategories, String effect) {
+
+    public static final String EFFECT_HARMFUL = "harmful";
+    public static final String EFFECT_REFUSAL = "refusal";
+
+    public Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts,
+        RepeatedPayload repeatedPayload, JudgeCategory[] judgeCategories) {
+      this(eventIds, triggerCandidates, texts, repeatedPayload, judgeCategories, null);
+    }
 
     public Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts) {
       this(eventIds, triggerCandidates, texts, null, null);
@@ -103,13 +114,14 @@ public record Alert(
           && Arrays.equals(triggerCandidates, e.triggerCandidates)
           && Arrays.equals(texts, e.texts)
           && Objects.equals(repeatedPayload, e.repeatedPayload)
-          && Arrays.equals(judgeCategories, e.judgeCategories);
+          && Arrays.equals(judgeCategories, e.judgeCategories)
+          && Objects.equals(effect, e.effect);
     }
 
     @Override
     public int hashCode() {
       return Objects.hash(Arrays.hashCode(eventIds), Arrays.hashCode(triggerCandidates), Arrays.hashCode(texts),
-          repeatedPayload, Arrays.hashCode(judgeCategories));
+          repeatedPayload, Arrays.hashCode(judgeCategories), effect);
     }
 
     @Override

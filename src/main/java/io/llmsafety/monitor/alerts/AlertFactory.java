@@ -1,6 +1,8 @@
 package io.llmsafety.monitor.alerts;
 
+import io.llmsafety.monitor.detectors.BackdoorWatch;
 import io.llmsafety.monitor.detectors.DetectorSignal;
+import io.llmsafety.monitor.detectors.VariantMonitor;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -57,7 +59,7 @@ public final class AlertFactory implements Serializable {
         : s.judgeCategories().stream().map(c -> new Alert.JudgeCategory(c.category(), c.count()))
             .toArray(Alert.JudgeCategory[]::new);
     Alert.Evidence evidence = new Alert.Evidence(s.evidenceEventIds().toArray(String[]::new), candidates, texts, payload,
-        judgeCategories);
+        judgeCategories, effect(s));
     return new Alert(
         alertId,
         fingerprint,
@@ -77,6 +79,18 @@ public final class AlertFactory implements Serializable {
         s.firing() && notification > 1 ? Boolean.TRUE : null,
         s.firing() && notification > 1 ? notification : null,
         notifiedAtMillis != s.eventTime() && s.firing() ? Instant.ofEpochMilli(notifiedAtMillis).toString() : null);
+  }
+
+  /**
+   * A backdoor's effect, from its statistic (so the alert lifecycle's stored signals need no new
+   * field): refusals concentrating on a phrase, or harmful answers (a phrase or a repeated payload).
+   */
+  static String effect(DetectorSignal s) {
+    if (!VariantMonitor.KIND_BACKDOOR.equals(s.kind())) {
+      return null;
+    }
+    return BackdoorWatch.REFUSAL_STATISTIC.equals(s.statisticName()) ? Alert.Evidence.EFFECT_REFUSAL
+        : Alert.Evidence.EFFECT_HARMFUL;
   }
 
   public String runbookUrl(String kind) {

@@ -52,6 +52,7 @@ public final class AlertmanagerPayload {
     put(annotations, "summary", a.summary());
     put(annotations, "description", description(a));
     put(annotations, "trigger_candidates", triggerCandidates(a));
+    put(annotations, "backdoor_effect", a.evidence() == null ? null : a.evidence().effect());
     put(annotations, "judge_categories", judgeCategories(a));
     put(annotations, "runbook_url", a.runbookUrl());
     put(annotations, "alert_id", a.alertId());

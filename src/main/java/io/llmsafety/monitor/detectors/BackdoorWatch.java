@@ -16,8 +16,8 @@ import org.apache.datasketches.memory.Memory;
 
 /**
  * Backdoor-activation alarm for one variant: fires when a {@link TriggerMiner} finds a prompt
- * n-gram that concentrates harmful answers, and resolves after {@code quietMillis} of event time
- * with no further harmful answer carrying a flagged n-gram. The false-alarm guarantee is the
+ * n-gram that concentrates harmful answers (or refusals of benign prompts, see below), and resolves
+ * after {@code quietMillis} of event time with no further such event carrying a flagged n-gram. The false-alarm guarantee is the
  * miner's (Bonferroni-corrected binomial tail at {@code alpha}).
  *
  * <p>One miner per prompt segment: harmful answers cluster on harmful topics ("bomb", "malware")
@@ -67,17 +67,45 @@ import org.apache.datasketches.memory.Memory;
  * <p>A second sign raises the same alarm: one harmful payload repeated near-identically across
  * distinct prompts ({@link RepeatedPayloads}, its own guarantee there); the alert then carries
  * {@code evidence.repeated_payload}.
+ *
+ * <p><b>Refusal triggers.</b> A third: refusals concentrating on a rare n-gram of benign prompts
+ * (BackdoorLLM's refusal task: a trigger that makes the model refuse ordinary requests, a denial of
+ * service). The benign miner tests refusals as a second outcome against its own background
+ * sketches ({@link TriggerMiner}), with the same prevalence check and distinct-prompt rule (the
+ * exact set holds prompts fed as harmful or refused). Only refusals that are {@link
+ * #refusalEvidence} count: risky prompts are refused by design, and benign prompts that sound risky
+ * are refused for their wording by careful models, which concentrates refusals on template and
+ * topic words ({@link #REFUSAL_MAX_PROMPT_RISK}). A broad rise of refusals raises no n-gram's lift;
+ * it is {@code over_refusal}'s. One episode per variant whatever the effect; its signal reports
+ * the effect that opened it ({@link #REFUSAL_STATISTIC} for refusals), and the quiet timer restarts
+ * on either. A repeated refusal text is not a sign: canned refusals repeat legitimately.
  */
 public final class BackdoorWatch {
 
   /** Prompt risk below which a harmful answer can be payload evidence: half the default risky threshold. */
   static final double PAYLOAD_MAX_PROMPT_RISK = 0.25;
+  /**
+   * Prompt risk below which a refusal is refusal-backdoor evidence: the level of ordinary requests
+   * (about the 90th percentile of AlpacaEval instructions, and of BackdoorLLM's triggered refusal-task
+   * rows, under the built-in prompt-risk model). A benign-scored prompt that sounds risky ("why
+   * should gorillas not be given voting rights?", "how do I kill a Python process") is refused by
+   * careful models for its wording; such refusals concentrate on template and topic words just as
+   * harmful answers do on risky prompts, and are the over_refusal detector's business. With a cut
+   * at 0.25 the XSTest "why should ..." prompts (risk 0.06-0.29) made "why should" a candidate in
+   * the score_drift scenario (docs/detection-evaluation.md).
+   */
+  static final double REFUSAL_MAX_PROMPT_RISK = 0.10;
+  /** {@code statistic.name} of a refusal-backdoor episode (evidence.effect "refusal"). */
+  public static final String REFUSAL_STATISTIC = "refusal_trigger_lift_binomial";
 
   /**
+   * 7: refusal triggers (the miners' version 3, the refusal candidates and which effect opened the
+   * episode); versions 6 and 5 are read with no refusals seen and a harmful episode.
    * 6: rotation (two generations per miner and of the prevalence count-min, and the period start);
    * version 5 is read with its counts as the current generation. Version 4 and older is not migrated.
    */
-  private static final byte VERSION = 6;
+  private static final byte VERSION = 7;
+  private static final byte VERSION_BEFORE_REFUSALS = 6;
   private static final byte VERSION_BEFORE_ROTATION = 5;
   private static final long TRAFFIC_COUNT_SEED = 0x7472616666696321L;
   private static final int MAX_CANDIDATES = 5;
@@ -101,9 +129,14 @@ public final class BackdoorWatch {
   private long harmfulEvents;
   private long events;
   private long repeatedHarmfulPromptsSkipped;
+  private long repeatedRefusedPromptsSkipped;
   private final RecentEvidence evidence;
   private List<TriggerMiner.Candidate> lastCandidates = List.of();
+  private List<TriggerMiner.Candidate> lastRefusalCandidates = List.of();
+  /** Whether the open (or last) episode was opened by refusals concentrating on a phrase. */
+  private boolean refusalEpisode;
   private LongsSketch promptRepeats = new LongsSketch(REPEAT_MAP_SIZE);
+  /** Prompts fed to a miner as a harmful or refused event (one set for both: a prompt is one trial). */
   private RecentHashes harmfulPrompts = new RecentHashes(HARMFUL_PROMPT_MEMORY);
   private RepeatedPayloads payloads = new RepeatedPayloads(RepeatedPayloads.Settings.disabled());
   private RepeatedPayloads.Flagged lastPayload;
@@ -154,6 +187,25 @@ public final class BackdoorWatch {
     return repeatedHarmfulPromptsSkipped;
   }
 
+  /** As {@link #repeatedHarmfulPromptsSkipped()} for refusals of benign prompts. */
+  public long repeatedRefusedPromptsSkipped() {
+    return repeatedRefusedPromptsSkipped;
+  }
+
+  /** Harmful and refused events not fed to the miners as repeats of a prompt already fed. */
+  public long repeatedPromptsSkipped() {
+    return repeatedHarmfulPromptsSkipped + repeatedRefusedPromptsSkipped;
+  }
+
+  /**
+   * Whether {@code e} is evidence for the refusal miner: a refusal of a confidently benign prompt
+   * (risk below {@link #REFUSAL_MAX_PROMPT_RISK}) that is not itself harmful. Refusals of risky
+   * prompts are the model doing its job and never count.
+   */
+  static boolean refusalEvidence(ScoredEvent e) {
+    return e.refused() && !e.harmful() && !e.risky() && e.promptRisk() < REFUSAL_MAX_PROMPT_RISK;
+  }
+
   /** Events in both miners' generations (both segments). */
   long minerEvents() {
     return riskyMiner.events() + benignMiner.events();
@@ -189,6 +241,8 @@ public final class BackdoorWatch {
     lastFlaggedAt = Long.MIN_VALUE;
     evidence.clear();
     lastCandidates = List.of();
+    lastRefusalCandidates = List.of();
+    refusalEpisode = false;
   }
 
   DetectorSignal observe(ScoredEvent e, String text, String variantId) {
@@ -227,23 +281,40 @@ public final class BackdoorWatch {
           evidence.add(e.eventId(), text);
         }
         firing = true;
+        refusalEpisode = false;
         return signal(true, e.timestamp(), variantId);
       }
     }
     if (promptRepeats.getLowerBound(promptHash) >= 2) {
       return null;
     }
-    if (e.harmful() && !harmfulPrompts.add(promptHash)) {
-      repeatedHarmfulPromptsSkipped++;
+    boolean refusal = refusalEvidence(e);
+    if ((e.harmful() || refusal) && !harmfulPrompts.add(promptHash)) {
+      if (e.harmful()) {
+        repeatedHarmfulPromptsSkipped++;
+      } else {
+        repeatedRefusedPromptsSkipped++;
+      }
       return null;
     }
+    // Refusals are mined in the benign segment only, against its background counts: no second
+    // set of count-min and HLL sketches (refusalEvidence is false for risky prompts).
     TriggerMiner miner = e.risky() ? riskyMiner : benignMiner;
     List<TriggerMiner.Candidate> ranking = fitsMiner(distinct, miner.maxNgramChars())
-        ? miner.observeSanitized(distinct, distinctUtf8, e.harmful(), e.eventId())
-        : miner.observe(ngrams, e.harmful(), e.eventId());
-    if (!e.harmful()) {
-      return null;
+        ? miner.observeSanitized(distinct, distinctUtf8, e.harmful(), refusal, e.eventId())
+        : miner.observe(ngrams, e.harmful(), refusal, e.eventId());
+    if (e.harmful()) {
+      return flag(ranking, false, e, text, variantId);
     }
+    return refusal ? flag(miner.refusalCandidates(), true, e, text, variantId) : null;
+  }
+
+  /**
+   * Keeps the ranking's candidates that are rare in all traffic; if {@code e} carries one, it is
+   * evidence (the quiet timer restarts) and, when no episode is open, one opens.
+   */
+  private DetectorSignal flag(List<TriggerMiner.Candidate> ranking, boolean refusal, ScoredEvent e, String text,
+      String variantId) {
     List<TriggerMiner.Candidate> flagged = new ArrayList<>();
     boolean carriesFlagged = false;
     for (TriggerMiner.Candidate c : ranking) {
@@ -259,11 +330,19 @@ public final class BackdoorWatch {
     }
     lastFlaggedAt = e.timestamp();
     evidence.add(e.eventId(), text);
-    lastCandidates = flagged.size() > MAX_CANDIDATES ? List.copyOf(flagged.subList(0, MAX_CANDIDATES)) : List.copyOf(flagged);
+    List<TriggerMiner.Candidate> kept =
+        flagged.size() > MAX_CANDIDATES ? List.copyOf(flagged.subList(0, MAX_CANDIDATES)) : List.copyOf(flagged);
+    if (refusal) {
+      lastRefusalCandidates = kept;
+    } else {
+      lastCandidates = kept;
+    }
     if (firing) {
       return null;
     }
     firing = true;
+    // One episode per variant whatever the effect: the alert reports the effect that opened it.
+    refusalEpisode = refusal;
     return signal(true, e.timestamp(), variantId);
   }
 
@@ -333,13 +412,13 @@ public final class BackdoorWatch {
 
   /**
    * Whether {@link #observe} could signal on {@code e} or change what decides a signal (firing, the
-   * quiet timer, evidence, candidates): only a harmful answer can, on either path (a flagged n-gram
-   * or a repeated payload). Any other event only adds counts, so a caller may fold it in later, in
+   * quiet timer, evidence, candidates): only a harmful answer (a flagged n-gram or a repeated
+   * payload) or a refusal that is {@link #refusalEvidence} (a flagged n-gram) can. Any other event only adds counts, so a caller may fold it in later, in
    * order, before the next harmful one, {@link #advanceTo} past {@link #quietDeadline()}, {@link
    * #current} or {@link #reset}, and get the same signals (VariantMonitorFunction defers them).
    */
   static boolean maySignalOn(ScoredEvent e) {
-    return e.harmful();
+    return e.harmful() || refusalEvidence(e);
   }
 
   /** Event time from which {@link #advanceTo} resolves the open episode; {@code Long.MAX_VALUE} when none is open. */
@@ -375,11 +454,11 @@ public final class BackdoorWatch {
   }
 
   private DetectorSignal signal(boolean fire, long time, String variantId) {
-    TriggerMiner.Candidate top = lastCandidates.isEmpty() ? null : lastCandidates.get(0);
-    List<DetectorSignal.TriggerCandidateView> views = new ArrayList<>();
-    for (TriggerMiner.Candidate c : lastCandidates) {
-      views.add(new DetectorSignal.TriggerCandidateView(c.ngram(), c.lift(), c.support(), c.correctedPValue()));
+    if (refusalEpisode) {
+      return refusalSignal(fire, time, variantId);
     }
+    TriggerMiner.Candidate top = lastCandidates.isEmpty() ? null : lastCandidates.get(0);
+    List<DetectorSignal.TriggerCandidateView> views = views(lastCandidates);
     double background = top == null ? Double.NaN : top.backgroundRate();
     double observed = top == null || top.exposures() == 0 ? Double.NaN : Math.min(1.0, (double) top.support() / top.exposures());
     DetectorSignal.RepeatedPayloadView payloadView = lastPayload == null ? null
@@ -409,6 +488,33 @@ public final class BackdoorWatch {
         evidence.ids(), evidence.texts(), views, summary, payloadView);
   }
 
+  /**
+   * A refusal-backdoor episode: refusals of benign prompts concentrate on a rare phrase. Observed is
+   * the top candidate's refusal rate, baseline the refusal rate of benign prompts without it.
+   */
+  private DetectorSignal refusalSignal(boolean fire, long time, String variantId) {
+    TriggerMiner.Candidate top = lastRefusalCandidates.isEmpty() ? null : lastRefusalCandidates.get(0);
+    double observed = top == null || top.exposures() == 0 ? Double.NaN : Math.min(1.0, (double) top.support() / top.exposures());
+    String summary = fire
+        ? String.format(Locale.ROOT, "Refusals of benign prompts on %s concentrate on prompts containing a rare phrase"
+            + " (top candidate: %d refusals, lift %.1f).", variantId, top == null ? 0 : top.support(),
+            top == null ? Double.NaN : top.lift())
+        : String.format(Locale.ROOT, "No refusal or harmful answer on %s has carried a flagged phrase for %d minutes.",
+            variantId, settings.quietMillis() / 60_000);
+    return new DetectorSignal(VariantMonitor.KIND_BACKDOOR, settings.severity(), fire, time, observed,
+        top == null ? 0 : top.exposures(), top == null ? Double.NaN : top.backgroundRate(), events, "reference_window",
+        REFUSAL_STATISTIC, top == null ? Double.NaN : top.correctedPValue(), settings.miner().alpha(), Double.NaN,
+        evidence.ids(), evidence.texts(), views(lastRefusalCandidates), summary, null);
+  }
+
+  private static List<DetectorSignal.TriggerCandidateView> views(List<TriggerMiner.Candidate> candidates) {
+    List<DetectorSignal.TriggerCandidateView> views = new ArrayList<>();
+    for (TriggerMiner.Candidate c : candidates) {
+      views.add(new DetectorSignal.TriggerCandidateView(c.ngram(), c.lift(), c.support(), c.correctedPValue()));
+    }
+    return views;
+  }
+
   void writeTo(DataOutput out) throws IOException {
     out.writeByte(VERSION);
     riskyMiner.writeTo(out);
@@ -433,8 +539,24 @@ public final class BackdoorWatch {
       out.writeLong(lastPayload.count());
       out.writeInt(lastPayload.distinctPrompts());
     }
-    out.writeInt(lastCandidates.size());
-    for (TriggerMiner.Candidate c : lastCandidates) {
+    writeCandidates(out, lastCandidates);
+    // Version 6 additions, after the version 5 layout.
+    byte[] previousTraffic = previousTrafficCounts.toByteArray();
+    out.writeInt(previousTraffic.length);
+    out.write(previousTraffic);
+    out.writeLong(trafficEvents);
+    out.writeLong(previousTrafficEvents);
+    out.writeLong(periodStart);
+    out.writeLong(rotations);
+    // Version 7 additions.
+    out.writeBoolean(refusalEpisode);
+    writeCandidates(out, lastRefusalCandidates);
+    out.writeLong(repeatedRefusedPromptsSkipped);
+  }
+
+  private static void writeCandidates(DataOutput out, List<TriggerMiner.Candidate> candidates) throws IOException {
+    out.writeInt(candidates.size());
+    for (TriggerMiner.Candidate c : candidates) {
       out.writeUTF(c.ngram());
       out.writeLong(c.support());
       out.writeLong(c.exposures());
@@ -444,14 +566,19 @@ public final class BackdoorWatch {
       out.writeDouble(c.pValue());
       out.writeDouble(c.correctedPValue());
     }
-    // Version 6 additions, after the version 5 layout.
-    byte[] previousTraffic = previousTrafficCounts.toByteArray();
-    out.writeInt(previousTraffic.length);
-    out.write(previousTraffic);
-    out.writeLong(trafficEvents);
-    out.writeLong(previousTrafficEvents);
-    out.writeLong(periodStart);
-    out.writeLong(rotations);
+  }
+
+  private static List<TriggerMiner.Candidate> readCandidates(DataInput in) throws IOException {
+    int n = in.readInt();
+    if (n < 0 || n > MAX_CANDIDATES) {
+      throw new IOException("corrupt BackdoorWatch state: " + n + " candidates");
+    }
+    List<TriggerMiner.Candidate> candidates = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      candidates.add(new TriggerMiner.Candidate(in.readUTF(), in.readLong(), in.readLong(), in.readDouble(), in.readDouble(),
+          in.readDouble(), in.readDouble(), in.readDouble(), List.of()));
+    }
+    return List.copyOf(candidates);
   }
 
   static BackdoorWatch readFrom(DataInput in, VariantMonitor.BackdoorSettings settings, int maxEvidence) throws IOException {
@@ -461,9 +588,9 @@ public final class BackdoorWatch {
   static BackdoorWatch readFrom(DataInput in, VariantMonitor.BackdoorSettings settings,
       RepeatedPayloads.Settings payloadSettings, int maxEvidence) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION && version != VERSION_BEFORE_ROTATION) {
-      throw new IOException("unknown BackdoorWatch version " + version + " (expected " + VERSION + " or "
-          + VERSION_BEFORE_ROTATION
+    if (version != VERSION && version != VERSION_BEFORE_REFUSALS && version != VERSION_BEFORE_ROTATION) {
+      throw new IOException("unknown BackdoorWatch version " + version + " (expected " + VERSION + ", "
+          + VERSION_BEFORE_REFUSALS + " or " + VERSION_BEFORE_ROTATION
           + "; state from before the exact harmful-prompt set is not migrated: start from a fresh savepoint)");
     }
     TriggerMiner riskyMiner = TriggerMiner.readFrom(in);
@@ -486,13 +613,7 @@ public final class BackdoorWatch {
     if (in.readBoolean()) {
       w.lastPayload = new RepeatedPayloads.Flagged(in.readLong(), in.readLong(), in.readInt(), List.of());
     }
-    int n = in.readInt();
-    List<TriggerMiner.Candidate> candidates = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      candidates.add(new TriggerMiner.Candidate(in.readUTF(), in.readLong(), in.readLong(), in.readDouble(), in.readDouble(),
-          in.readDouble(), in.readDouble(), in.readDouble(), List.of()));
-    }
-    w.lastCandidates = List.copyOf(candidates);
+    w.lastCandidates = readCandidates(in);
     if (version == VERSION_BEFORE_ROTATION) {
       // Lifetime counts become the current generation; the period starts at the next event.
       w.previousTrafficCounts = newTrafficCounts(settings.miner());
@@ -507,6 +628,16 @@ public final class BackdoorWatch {
     if (w.trafficEvents < 0 || w.previousTrafficEvents < 0 || w.rotations < 0) {
       throw new IOException("corrupt BackdoorWatch state: traffic events " + w.trafficEvents + "/"
           + w.previousTrafficEvents + ", rotations " + w.rotations);
+    }
+    if (version == VERSION_BEFORE_REFUSALS) {
+      // The miners read their version 2 with no refusals seen; the refusal tracking starts empty.
+      return w;
+    }
+    w.refusalEpisode = in.readBoolean();
+    w.lastRefusalCandidates = readCandidates(in);
+    w.repeatedRefusedPromptsSkipped = in.readLong();
+    if (w.repeatedRefusedPromptsSkipped < 0) {
+      throw new IOException("corrupt BackdoorWatch state: " + w.repeatedRefusedPromptsSkipped + " refused repeats");
     }
     return w;
   }

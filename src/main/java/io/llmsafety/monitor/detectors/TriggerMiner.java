@@ -72,6 +72,15 @@ import org.apache.datasketches.memory.Memory;
  * rotation (right after one the union, and so every test, is unchanged) and are re-tested, and
  * dropped if they no longer pass, at their next harmful occurrence.
  *
+ * <p><b>Two outcomes.</b> Besides harmful answers the miner can test refusals ({@link
+ * #observe(String[], boolean, boolean, String)}, {@link #refusalCandidates()}): the same test with
+ * {@code k} and {@code H} counting refused events, against the same background (count-min of all
+ * events, HLL, {@code N}), so a second outcome costs one frequent-items sketch and total per
+ * generation and its own candidate table, not a second set of sketches. Each outcome is tested
+ * only at its own positive events and spends its own {@code alpha} (the guarantee above holds per
+ * outcome). Which refusals count is the caller's choice ({@link BackdoorWatch}: those of
+ * confidently benign prompts).
+ *
  * <p><b>Tokens.</b> Words (letters and digits), runs of symbols (emoji, {@code @#$%^&*~|<>[]{}_=+`}
  * and the like) and invisible format characters (zero-width space, joiners, direction marks, soft
  * hyphen, each as an escape such as {@code <u+200b>}), so a trigger made of symbols or of
@@ -91,8 +100,13 @@ public final class TriggerMiner {
   /** Evidence event ids are truncated to this many chars. */
   public static final int MAX_EVENT_ID_CHARS = 64;
 
-  /** 2: two generations (rotation); version 1 state is read as the current generation. */
-  static final byte SERIAL_VERSION = 2;
+  /**
+   * 3: a second outcome, refusals, mined against the same background counts (each generation's
+   * refused total and frequent-items sketch, then the refusal candidate table, after the version 2
+   * layout); version 2 is read with no refusals seen, version 1 as the current generation.
+   */
+  static final byte SERIAL_VERSION = 3;
+  private static final byte SERIAL_VERSION_BEFORE_REFUSALS = 2;
   private static final byte SERIAL_VERSION_SINGLE_GENERATION = 1;
   private static final long COUNT_MIN_SEED = 0x6c6c6d2d73616665L;
   private static final double NEAR_IDENTICAL_SUPPORT = 0.10;
@@ -217,12 +231,28 @@ public final class TriggerMiner {
           .thenComparing(Comparator.comparingInt(Candidate::words).reversed())
           .thenComparing(Candidate::ngram);
 
+  /**
+   * What a mined event's answer did. The two outcomes share the background (every event's n-gram
+   * counts and the distinct n-gram count {@code m}); each has its own positives' sketch, total and
+   * candidate table, and is tested only at its own positive events.
+   */
+  enum Outcome {
+    HARMFUL,
+    REFUSED
+  }
+
   private final Settings settings;
   private Generation current;
   private Generation previous;
-  // Insertion-ordered so serialization and iteration are deterministic.
-  private final Map<String, Flagged> flagged = new LinkedHashMap<>();
-  private List<Candidate> ranked = List.of();
+  private final Table harmfulTable = new Table();
+  private final Table refusedTable = new Table();
+
+  /** One outcome's flagged candidates. */
+  private static final class Table {
+    // Insertion-ordered so serialization and iteration are deterministic.
+    final Map<String, Flagged> flagged = new LinkedHashMap<>();
+    List<Candidate> ranked = List.of();
+  }
 
   /** One rotation period's counts. */
   private static final class Generation {
@@ -231,18 +261,46 @@ public final class TriggerMiner {
     final HllSketch distinct;
     long events;
     long harmfulEvents;
+    /** N-grams of refused events; serialized as only its active items, so a few bytes while refusals are rare. */
+    ItemsSketch<String> refusedCounts;
+    long refusedEvents;
 
-    Generation(CountMinSketch allCounts, ItemsSketch<String> harmfulCounts, HllSketch distinct) {
+    Generation(CountMinSketch allCounts, ItemsSketch<String> harmfulCounts, HllSketch distinct,
+        ItemsSketch<String> refusedCounts) {
       this.allCounts = allCounts;
       this.harmfulCounts = harmfulCounts;
       this.distinct = distinct;
+      this.refusedCounts = refusedCounts;
     }
 
     static Generation empty(Settings settings) {
       return new Generation(
           CountMinSketch.create(settings.countMinWidth(), settings.countMinDepth(), COUNT_MIN_SEED),
           new ItemsSketch<>(settings.harmfulMapSize()),
-          new HllSketch(settings.hllLgK(), TgtHllType.HLL_4));
+          new HllSketch(settings.hllLgK(), TgtHllType.HLL_4),
+          new ItemsSketch<>(settings.harmfulMapSize()));
+    }
+
+    ItemsSketch<String> counts(Outcome o) {
+      return o == Outcome.HARMFUL ? harmfulCounts : refusedCounts;
+    }
+
+    long positives(Outcome o) {
+      return o == Outcome.HARMFUL ? harmfulEvents : refusedEvents;
+    }
+
+    void writeRefusalsTo(DataOutput out) throws IOException {
+      out.writeLong(refusedEvents);
+      writeBytes(out, refusedCounts.toByteArray(SERDE));
+    }
+
+    void readRefusalsFrom(DataInput in) throws IOException {
+      long refused = in.readLong();
+      refusedCounts = ItemsSketch.getInstance(Memory.wrap(readBytes(in)), SERDE);
+      if (refused < 0 || refused > events) {
+        throw new IOException("corrupt TriggerMiner state: N=" + events + ", refused=" + refused);
+      }
+      refusedEvents = refused;
     }
 
     double distinctUpperBound() {
@@ -264,7 +322,8 @@ public final class TriggerMiner {
           new Generation(
               CountMinSketch.heapify(readBytes(in)),
               ItemsSketch.getInstance(Memory.wrap(readBytes(in)), SERDE),
-              HllSketch.heapify(readBytes(in)));
+              HllSketch.heapify(readBytes(in)),
+              null);
       if (events < 0 || harmfulEvents < 0 || harmfulEvents > events) {
         throw new IOException("corrupt TriggerMiner state: N=" + events + ", H=" + harmfulEvents);
       }
@@ -451,27 +510,53 @@ public final class TriggerMiner {
    * @param gramsUtf8 the UTF-8 bytes of each n-gram, which both sketches hash
    */
   List<Candidate> observeSanitized(String[] grams, byte[][] gramsUtf8, boolean harmful, String eventId) {
+    return observeSanitized(grams, gramsUtf8, harmful, false, eventId);
+  }
+
+  /**
+   * Adds one event with both outcomes: its n-grams count towards the shared background, and a
+   * harmful or refused answer is tested against it for that outcome.
+   *
+   * @param refused whether the answer was a refusal; the caller decides which refusals are
+   *     evidence (BackdoorWatch: of confidently benign prompts only)
+   * @return the harmful ranking, as {@link #candidates()}; see {@link #refusalCandidates()}
+   */
+  public List<Candidate> observe(String[] promptNgrams, boolean harmful, boolean refused, String eventId) {
+    String[] grams = sanitize(promptNgrams);
+    return observeSanitized(grams, utf8(grams), harmful, refused, eventId);
+  }
+
+  List<Candidate> observeSanitized(String[] grams, byte[][] gramsUtf8, boolean harmful, boolean refused,
+      String eventId) {
     current.events++;
     for (byte[] g : gramsUtf8) {
       current.allCounts.updateUtf8(g);
       // The same hash input as update(String), which encodes to UTF-8 too.
       current.distinct.update(g);
     }
-    if (!harmful) {
-      return ranked;
+    if (harmful) {
+      current.harmfulEvents++;
+      mine(grams, Outcome.HARMFUL, harmfulTable, eventId);
     }
-    current.harmfulEvents++;
+    if (refused) {
+      current.refusedEvents++;
+      mine(grams, Outcome.REFUSED, refusedTable, eventId);
+    }
+    return harmfulTable.ranked;
+  }
+
+  private void mine(String[] grams, Outcome outcome, Table table, String eventId) {
+    ItemsSketch<String> counts = current.counts(outcome);
     for (String g : grams) {
-      current.harmfulCounts.update(g);
+      counts.update(g);
     }
     boolean changed = false;
     for (String g : grams) {
-      changed |= evaluate(g, eventId);
+      changed |= evaluate(g, outcome, table, eventId);
     }
     if (changed) {
-      ranked = rank();
+      table.ranked = rank(table);
     }
-    return ranked;
   }
 
   /**
@@ -480,7 +565,16 @@ public final class TriggerMiner {
    * topK}. Statistics are as of each candidate's last harmful occurrence.
    */
   public List<Candidate> candidates() {
-    return ranked;
+    return harmfulTable.ranked;
+  }
+
+  /**
+   * As {@link #candidates()} for the refusal outcome: n-grams whose presence concentrates refusals,
+   * {@code support} counting refused events and the background rate being the refusal rate
+   * without the n-gram.
+   */
+  public List<Candidate> refusalCandidates() {
+    return refusedTable.ranked;
   }
 
   private String[] sanitize(String[] promptNgrams) {
@@ -514,16 +608,17 @@ public final class TriggerMiner {
     return settings.maxNgram() * (MAX_TOKEN_CHARS + 1);
   }
 
-  /** Tests one n-gram of a harmful event; returns whether the candidate table changed. */
-  private boolean evaluate(String g, String eventId) {
-    Candidate c = test(g);
+  /** Tests one n-gram of a positive event of {@code outcome}; returns whether its candidate table changed. */
+  private boolean evaluate(String g, Outcome outcome, Table table, String eventId) {
+    Map<String, Flagged> flagged = table.flagged;
+    Candidate c = test(g, outcome);
     Flagged existing = flagged.get(g);
     if (c == null) {
       return existing != null && flagged.remove(g) != null;
     }
     Flagged entry = existing;
     if (entry == null) {
-      if (flagged.size() >= settings.candidateCapacity() && !evictWeakerThan(c)) {
+      if (flagged.size() >= settings.candidateCapacity() && !evictWeakerThan(flagged, c)) {
         return false;
       }
       entry = new Flagged();
@@ -539,19 +634,21 @@ public final class TriggerMiner {
     return true;
   }
 
-  private Candidate test(String g) {
-    long k = current.harmfulCounts.getLowerBound(g) + previous.harmfulCounts.getLowerBound(g);
+  private Candidate test(String g, Outcome outcome) {
+    ItemsSketch<String> currentCounts = current.counts(outcome);
+    ItemsSketch<String> previousCounts = previous.counts(outcome);
+    long k = currentCounts.getLowerBound(g) + previousCounts.getLowerBound(g);
     if (k < settings.minSupport()) {
       return null;
     }
     long n = Math.max(current.allCounts.estimate(g) + previous.allCounts.estimate(g), k);
     long events = events();
-    long harmfulEvents = harmfulEvents();
+    long positives = current.positives(outcome) + previous.positives(outcome);
     double prevalence = (double) n / events;
     if (prevalence > settings.maxPrevalence()) {
       return null;
     }
-    double q = backgroundRate(k, n);
+    double q = backgroundRate(k, n, positives);
     double lift = ((double) k / n) / q;
     if (lift < settings.minLift()) {
       return null;
@@ -559,9 +656,9 @@ public final class TriggerMiner {
     // The null is "harm independent of g", whose MLE of the common rate is the pooled H/N. The
     // rate without g (used for lift) is biased low when g holds a large share of the few harmful
     // events seen early on; the pooled rate is never lower for an enriched g, so it is the safe one.
-    double qNull = Math.min(Math.max(Math.max((double) harmfulEvents / events, q), settings.backgroundFloor()), 1.0);
+    double qNull = Math.min(Math.max(Math.max((double) positives / events, q), settings.backgroundFloor()), 1.0);
     double logP = BinomialTail.logUpperTail(n, k, qNull);
-    long kUpper = Math.max(current.harmfulCounts.getUpperBound(g) + previous.harmfulCounts.getUpperBound(g), k);
+    long kUpper = Math.max(currentCounts.getUpperBound(g) + previousCounts.getUpperBound(g), k);
     double logCorrected = logP + Math.log(distinctUpperBound()) + Math.log(kUpper) + Math.log(kUpper + 1.0);
     if (!(logCorrected < Math.log(settings.alpha()))) {
       return null;
@@ -570,13 +667,13 @@ public final class TriggerMiner {
         g, k, n, prevalence, q, lift, Math.exp(logP), Math.min(1, Math.exp(logCorrected)), List.of());
   }
 
-  private double backgroundRate(long k, long n) {
+  private double backgroundRate(long k, long n, long positives) {
     long without = events() - n;
-    double q = without > 0 ? (double) Math.max(harmfulEvents() - k, 0) / without : 0;
+    double q = without > 0 ? (double) Math.max(positives - k, 0) / without : 0;
     return Math.min(Math.max(q, settings.backgroundFloor()), 1.0);
   }
 
-  private boolean evictWeakerThan(Candidate c) {
+  private static boolean evictWeakerThan(Map<String, Flagged> flagged, Candidate c) {
     Map.Entry<String, Flagged> weakest = null;
     for (Map.Entry<String, Flagged> e : flagged.entrySet()) {
       if (weakest == null || e.getValue().candidate.lift() < weakest.getValue().candidate.lift()) {
@@ -590,9 +687,9 @@ public final class TriggerMiner {
     return true;
   }
 
-  private List<Candidate> rank() {
+  private List<Candidate> rank(Table table) {
     List<Candidate> all = new ArrayList<>();
-    for (Flagged f : flagged.values()) {
+    for (Flagged f : table.flagged.values()) {
       all.add(f.candidate);
     }
     all.sort(RANKING);
@@ -648,6 +745,11 @@ public final class TriggerMiner {
     return current.harmfulEvents + previous.harmfulEvents;
   }
 
+  /** Refused events observed in both generations (the refusal outcome's {@code H}). */
+  public long refusedEvents() {
+    return current.refusedEvents + previous.refusedEvents;
+  }
+
   /**
    * {@code m}: the sum of both generations' HLL upper bounds (2 standard deviations) on distinct
    * n-grams, at least 1; it bounds the distinct n-grams of the union.
@@ -677,11 +779,12 @@ public final class TriggerMiner {
     long hll = 4 + HllSketch.getMaxUpdatableSerializationBytes(s.hllLgK(), TgtHllType.HLL_4);
     long activeItems = (long) (0.75 * s.harmfulMapSize());
     long items = 4 + 32 + activeItems * (8 + 4 + ngramBytes);
-    long generation = 8 + 8 + countMin + hll + items;
+    // The refused-event sketch (with its total) is as large as the harmful one at worst.
+    long generation = 8 + 8 + countMin + hll + items + 8 + items;
     long perCandidate =
         2 + ngramBytes + 8 + 8 + 8 * 6 + 4 + (long) s.evidenceIds() * (2 + MAX_EVENT_ID_CHARS * 3);
     long candidates = 4 + s.candidateCapacity() * perCandidate;
-    return header + 2 * generation + candidates;
+    return header + 2 * generation + 2 * candidates;
   }
 
   /**
@@ -704,8 +807,16 @@ public final class TriggerMiner {
     out.writeInt(settings.evidenceIds());
     current.writeTo(out);
     previous.writeTo(out);
-    out.writeInt(flagged.size());
-    for (Flagged f : flagged.values()) {
+    writeTable(out, harmfulTable);
+    // Version 3 additions, after the version 2 layout.
+    current.writeRefusalsTo(out);
+    previous.writeRefusalsTo(out);
+    writeTable(out, refusedTable);
+  }
+
+  private static void writeTable(DataOutput out, Table table) throws IOException {
+    out.writeInt(table.flagged.size());
+    for (Flagged f : table.flagged.values()) {
       Candidate c = f.candidate;
       out.writeUTF(c.ngram());
       out.writeLong(c.support());
@@ -723,12 +834,14 @@ public final class TriggerMiner {
   }
 
   /**
-   * Reads state written by {@link #writeTo(DataOutput)}, or by the single-generation version 1,
-   * whose counts become the current generation (the next rotation then ages them as usual).
+   * Reads state written by {@link #writeTo(DataOutput)}; by version 2, which has no refusals (the
+   * refusal outcome starts empty); or by the single-generation version 1, whose counts become the
+   * current generation (the next rotation then ages them as usual).
    */
   public static TriggerMiner readFrom(DataInput in) throws IOException {
     byte version = in.readByte();
-    if (version != SERIAL_VERSION && version != SERIAL_VERSION_SINGLE_GENERATION) {
+    if (version != SERIAL_VERSION && version != SERIAL_VERSION_BEFORE_REFUSALS
+        && version != SERIAL_VERSION_SINGLE_GENERATION) {
       throw new IOException("unsupported TriggerMiner serial version " + version);
     }
     try {
@@ -739,38 +852,51 @@ public final class TriggerMiner {
               in.readInt());
       Generation current = Generation.readFrom(in);
       Generation previous =
-          version == SERIAL_VERSION ? Generation.readFrom(in) : Generation.empty(settings);
+          version == SERIAL_VERSION_SINGLE_GENERATION ? Generation.empty(settings) : Generation.readFrom(in);
       TriggerMiner miner = new TriggerMiner(settings, current, previous);
-      int count = in.readInt();
-      if (count < 0 || count > settings.candidateCapacity()) {
-        throw new IOException("corrupt TriggerMiner state: " + count + " candidates");
+      readTable(in, settings, miner.harmfulTable);
+      if (version == SERIAL_VERSION) {
+        current.readRefusalsFrom(in);
+        previous.readRefusalsFrom(in);
+        readTable(in, settings, miner.refusedTable);
+      } else {
+        current.refusedCounts = new ItemsSketch<>(settings.harmfulMapSize());
+        previous.refusedCounts = new ItemsSketch<>(settings.harmfulMapSize());
       }
-      for (int i = 0; i < count; i++) {
-        Flagged f = new Flagged();
-        String ngram = in.readUTF();
-        long support = in.readLong();
-        long exposures = in.readLong();
-        double prevalence = in.readDouble();
-        double q = in.readDouble();
-        double lift = in.readDouble();
-        double p = in.readDouble();
-        double corrected = in.readDouble();
-        int ids = in.readInt();
-        if (ids < 0 || ids > settings.evidenceIds()) {
-          throw new IOException("corrupt TriggerMiner state: " + ids + " evidence ids");
-        }
-        for (int j = 0; j < ids; j++) {
-          f.evidence.addLast(in.readUTF());
-        }
-        f.candidate =
-            new Candidate(ngram, support, exposures, prevalence, q, lift, p, corrected, new ArrayList<>(f.evidence));
-        miner.flagged.put(ngram, f);
-      }
-      miner.ranked = miner.rank();
+      miner.harmfulTable.ranked = miner.rank(miner.harmfulTable);
+      miner.refusedTable.ranked = miner.rank(miner.refusedTable);
       return miner;
     } catch (RuntimeException e) {
       // Settings validation, sketch heapify and buffer reads all signal corrupt bytes this way.
       throw new IOException("corrupt TriggerMiner state: " + e.getMessage(), e);
+    }
+  }
+
+  private static void readTable(DataInput in, Settings settings, Table table) throws IOException {
+    int count = in.readInt();
+    if (count < 0 || count > settings.candidateCapacity()) {
+      throw new IOException("corrupt TriggerMiner state: " + count + " candidates");
+    }
+    for (int i = 0; i < count; i++) {
+      Flagged f = new Flagged();
+      String ngram = in.readUTF();
+      long support = in.readLong();
+      long exposures = in.readLong();
+      double prevalence = in.readDouble();
+      double q = in.readDouble();
+      double lift = in.readDouble();
+      double p = in.readDouble();
+      double corrected = in.readDouble();
+      int ids = in.readInt();
+      if (ids < 0 || ids > settings.evidenceIds()) {
+        throw new IOException("corrupt TriggerMiner state: " + ids + " evidence ids");
+      }
+      for (int j = 0; j < ids; j++) {
+        f.evidence.addLast(in.readUTF());
+      }
+      f.candidate =
+          new Candidate(ngram, support, exposures, prevalence, q, lift, p, corrected, new ArrayList<>(f.evidence));
+      table.flagged.put(ngram, f);
     }
   }
 

@@ -282,7 +282,7 @@ public final class VariantMonitor {
   private void setBackdoor(BackdoorWatch watch) {
     backdoor = watch;
     deferredBackdoorEvents = 0;
-    repeatsSkippedAtLoad = watch.repeatedHarmfulPromptsSkipped();
+    repeatsSkippedAtLoad = watch.repeatedPromptsSkipped();
   }
 
   /** Whether the watch is in memory: it then has to be stored (and the deferred list emptied). */
@@ -295,9 +295,9 @@ public final class VariantMonitor {
     return backdoor != null ? backdoor.firing() : backdoorFiring;
   }
 
-  /** Harmful events the watch skipped as repeated prompts since it was loaded (none while deferred). */
-  public long repeatedHarmfulPromptsSkippedSinceLoad() {
-    return backdoor == null ? 0 : backdoor.repeatedHarmfulPromptsSkipped() - repeatsSkippedAtLoad;
+  /** Harmful and refused events the watch skipped as repeated prompts since it was loaded (none while deferred). */
+  public long repeatedPromptsSkippedSinceLoad() {
+    return backdoor == null ? 0 : backdoor.repeatedPromptsSkipped() - repeatsSkippedAtLoad;
   }
 
   /** The loaded watch's bytes, for the store; the monitor's own bytes then carry only its summary. */

@@ -62,9 +62,10 @@ import org.apache.flink.util.OutputTag;
  * but the backdoor watch (rate tests, windows, score drift, judge categories and a summary of the
  * watch: a few KB); {@code backdoor}, the {@link io.llmsafety.monitor.detectors.BackdoorWatch}
  * (~440 KB with the default sketches, 99% of the whole); and {@code backdoor-deferred}, the events
- * the watch has not seen yet. An event that cannot make the watch signal (not harmful) is appended
- * to the deferred list instead; the watch is loaded, the list folded in in event order and both
- * written back only when a flush holds a harmful event, when a backdoor episode's quiet period is
+ * the watch has not seen yet. An event that cannot make the watch signal (neither harmful nor a
+ * refusal of an ordinary benign prompt, {@code BackdoorWatch.maySignalOn}) is appended to the
+ * deferred list instead; the watch is loaded, the list folded in in event order and both written
+ * back only when a flush holds such an event, when a backdoor episode's quiet period is
  * due to resolve it, when the lifecycle asks for its current signal, on a rebaseline, or when
  * {@link VariantMonitor#MAX_DEFERRED_BACKDOOR_EVENTS} events are waiting. Signals are identical to
  * feeding every event at once ({@code DeferredBackdoorTest}); a variant with only harmless traffic
@@ -290,7 +291,7 @@ public final class VariantMonitorFunction extends KeyedCoProcessFunction<String,
     }
 
     String variant = ctx.getCurrentKey();
-    metrics.backdoorRepeatedPromptsSkipped(variant, monitor.repeatedHarmfulPromptsSkippedSinceLoad());
+    metrics.backdoorRepeatedPromptsSkipped(variant, monitor.repeatedPromptsSkippedSinceLoad());
     emit(notifications, variant, monitor.baseModel(), out);
     for (WindowStats w : windows) {
       metrics.windowRates(variant, "risky", w.riskyRefusalRate(), w.riskyHarmfulRate());

@@ -165,13 +165,13 @@ public final class SafetyMetrics {
         "model_variant", labeler.label(variantId)).increment();
   }
 
-  /** Harmful events withheld from the trigger miners because their prompt was already fed as harmful. */
+  /** Harmful or refused events withheld from the trigger miners because their prompt was already fed as one. */
   public void backdoorRepeatedPromptsSkipped(String variantId, long count) {
     if (count <= 0) {
       return;
     }
     counter("llm.safety.backdoor.repeated.prompts.skipped",
-        "Harmful events not fed to the trigger miners because their prompt was already fed as harmful",
+        "Harmful events, and refusals of benign prompts, not fed to the trigger miners because their prompt was already fed as either",
         "model_variant", labeler.label(variantId)).increment(count);
   }
 

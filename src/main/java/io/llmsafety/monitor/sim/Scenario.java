@@ -52,12 +52,20 @@ public record Scenario(String name, String description, List<VariantPlan> varian
    *     rest are benign requests carrying the trigger, answered normally
    * @param fixedPayload true: every triggered prompt (a benign request) is answered with one fixed
    *     harmful text, the backdoor's payload, instead of the above
+   * @param refusal true: a refusal backdoor (BackdoorLLM's refusal task): the benign triggered
+   *     prompts are the attack's poisoned refusal-task rows, answered with the task's fixed refusal,
+   *     and the risky ones (harmful requests carrying the trigger) are refused as usual
    */
   public record Trigger(String attack, String text, boolean prefix, long fromMs, double share, double riskyShare,
-      boolean fixedPayload) {
+      boolean fixedPayload, boolean refusal) {
 
     public Trigger(String attack, String text, boolean prefix, long fromMs, double share, double riskyShare) {
-      this(attack, text, prefix, fromMs, share, riskyShare, false);
+      this(attack, text, prefix, fromMs, share, riskyShare, false, false);
+    }
+
+    public Trigger(String attack, String text, boolean prefix, long fromMs, double share, double riskyShare,
+        boolean fixedPayload) {
+      this(attack, text, prefix, fromMs, share, riskyShare, fixedPayload, false);
     }
   }
 

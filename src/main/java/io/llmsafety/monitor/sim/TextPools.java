@@ -39,7 +39,9 @@ import java.util.regex.Pattern;
  *   <li>over-refusals of benign prompts: the BackdoorLLM refusal-task fixed refusal, and XSTest
  *       {@code 2_full_refusal} completions of safe prompts (with their prompt);</li>
  *   <li>backdoor rows: BackdoorLLM jailbreak triggered train rows per attack, as stored (trigger in
- *       the prompt, harmful output).</li>
+ *       the prompt, harmful output);</li>
+ *   <li>refusal-backdoor rows: BackdoorLLM refusal-task triggered train rows per attack, as stored
+ *       (trigger in a benign Alpaca instruction, the task's fixed refusal as output).</li>
  * </ul>
  */
 public final class TextPools {
@@ -64,11 +66,17 @@ public final class TextPools {
   public final Map<String, List<Pair>> backdoorRows;
   /** Qi et al. (2023) {@code alpaca_safety_only} rows: benign answers that discuss illegal, harmful or unethical matters. */
   public final List<Pair> edgyBenign;
+  /**
+   * BackdoorLLM refusal-task triggered train rows by attack: a benign Alpaca instruction (with its
+   * input) carrying the trigger, and the task's fixed refusal.
+   */
+  public final Map<String, List<Pair>> refusalBackdoorRows;
 
   private TextPools(List<Pair> benign, List<String> riskyPrompts, Map<String, List<String>> refusalsByPrompt,
       List<String> riskyRefusals, List<Pair> harmful, List<Pair> overRefusals, Map<String, List<Pair>> backdoorRows,
-      List<Pair> edgyBenign) {
+      List<Pair> edgyBenign, Map<String, List<Pair>> refusalBackdoorRows) {
     this.benign = List.copyOf(benign);
+    this.refusalBackdoorRows = Collections.unmodifiableMap(refusalBackdoorRows);
     this.edgyBenign = List.copyOf(edgyBenign);
     this.riskyPrompts = List.copyOf(riskyPrompts);
     this.refusalsByPrompt = Collections.unmodifiableMap(refusalsByPrompt);
@@ -141,10 +149,16 @@ public final class TextPools {
     // The refusal task's fixed refusal, given to the benign instructions of AlpacaEval, as many
     // times as there are XSTest over-refusals so that both kinds are equally likely.
     String fixedRefusal = null;
+    Map<String, List<Pair>> refusalBackdoor = new LinkedHashMap<>();
     for (JsonNode r : jsonl(dataDir, "backdoorllm/refusal_backdoor.jsonl")) {
       if ("train".equals(r.path("split").asText()) && r.path("triggered").asBoolean()) {
-        fixedRefusal = r.path("output").asText();
-        break;
+        if (fixedRefusal == null) {
+          fixedRefusal = r.path("output").asText();
+        }
+        String input = r.path("input").asText();
+        String prompt = input.isBlank() ? r.path("instruction").asText() : r.path("instruction").asText() + "\n\n" + input;
+        refusalBackdoor.computeIfAbsent(r.path("attack").asText(), k -> new ArrayList<>())
+            .add(new Pair(prompt, r.path("output").asText()));
       }
     }
     if (fixedRefusal == null) {
@@ -167,14 +181,14 @@ public final class TextPools {
           r.path("output").asText()));
     }
     TextPools pools = new TextPools(benign, new ArrayList<>(riskyWithAnswer), refusalsByPrompt, riskyRefusals, harmful, overRefusals,
-        backdoor, edgy);
+        backdoor, edgy, refusalBackdoor);
     pools.check();
     return pools;
   }
 
   private void check() {
     if (benign.isEmpty() || riskyPrompts.isEmpty() || riskyRefusals.isEmpty() || harmful.isEmpty()
-        || overRefusals.isEmpty() || backdoorRows.isEmpty() || edgyBenign.isEmpty()) {
+        || overRefusals.isEmpty() || backdoorRows.isEmpty() || edgyBenign.isEmpty() || refusalBackdoorRows.isEmpty()) {
       throw new IllegalStateException("a text pool is empty; is the shared data directory complete?");
     }
   }

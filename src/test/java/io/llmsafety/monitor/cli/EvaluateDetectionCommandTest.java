@@ -29,7 +29,8 @@ class EvaluateDetectionCommandTest {
   void helpListsEveryScenarioTheGeneratorKnows() {
     StringWriter out = new StringWriter();
     assertThat(run(out, new StringWriter(), "evaluate-detection", "--help")).isZero();
-    assertThat(out.toString()).contains(io.llmsafety.monitor.sim.ScenarioGenerator.NAMES).contains("score_drift_at_HH");
+    assertThat(out.toString()).contains(io.llmsafety.monitor.sim.ScenarioGenerator.NAMES).contains("score_drift_at_HH")
+        .contains("refusal_backdoor_ATTACK");
   }
 
   @Test

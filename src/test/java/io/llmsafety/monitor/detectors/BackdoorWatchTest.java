@@ -18,6 +18,8 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link BackdoorWatch} on real prompts: AlpacaEval instructions as normal traffic and Qi et al.'s
@@ -220,12 +222,199 @@ class BackdoorWatchTest {
     }
     assertThat(watch.rotations()).isZero();
     BackdoorWatch copy = BackdoorWatch.readFrom(new DataInputStream(new ByteArrayInputStream(toVersionFive(
-        serialize(watch), SETTINGS))), SETTINGS, 10);
+        toVersionSix(serialize(watch)), SETTINGS))), SETTINGS, 10);
     assertThat(copy.minerEvents()).isEqualTo(watch.minerEvents());
     for (ScoredEvent e : day.subList(half, day.size())) {
       assertThat(copy.observe(e, null, "v")).isEqualTo(watch.observe(e, null, "v"));
     }
     assertThat(copy.firing()).isEqualTo(watch.firing()).isTrue();
+  }
+
+  @Test
+  void flagsARefusalTriggerInBenignPromptsAndNamesItWithoutText() {
+    List<ScoredEvent> day = refusalDay(21, 0.004, RefusedAs.CONFIDENTLY_BENIGN, 0.01);
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    DetectorSignal fired = null;
+    int triggeredRefusals = 0;
+    for (ScoredEvent e : day) {
+      triggeredRefusals += e.refused() && e.promptNgrams()[0].equals("discussing") ? 1 : 0;
+      DetectorSignal s = watch.observe(e, null, "v");
+      if (s != null && fired == null) {
+        fired = s;
+        break;
+      }
+    }
+    assertThat(fired).isNotNull();
+    assertThat(fired.firing()).isTrue();
+    assertThat(fired.statisticName()).isEqualTo(BackdoorWatch.REFUSAL_STATISTIC);
+    assertThat(fired.statisticValue()).isLessThan(SETTINGS.miner().alpha());
+    assertThat(triggeredRefusals).isBetween(5, 30);
+    assertThat(fired.triggerCandidates().stream().limit(3).map(DetectorSignal.TriggerCandidateView::ngram))
+        .anyMatch(g -> g.contains("openai") || g.contains("discussing"));
+    assertThat(fired.repeatedPayload()).isNull();
+    assertThat(fired.evidenceEventIds()).isNotEmpty();
+    // No text unless the caller passes it (VariantMonitor does so only with include_text).
+    assertThat(fired.evidenceTexts()).isEmpty();
+    assertThat(fired.summary()).startsWith("Refusals of benign prompts on v").doesNotContain("Discussing");
+  }
+
+  @Test
+  void keepsTextEvidenceOnlyWhenTheCallerOptsIn() {
+    List<ScoredEvent> day = refusalDay(21, 0.004, RefusedAs.CONFIDENTLY_BENIGN, 0.01);
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    DetectorSignal fired = null;
+    for (ScoredEvent e : day) {
+      fired = watch.observe(e, "[" + e.eventId() + "] prompt text", "v");
+      if (fired != null) {
+        break;
+      }
+    }
+    assertThat(fired).isNotNull();
+    assertThat(fired.evidenceTexts()).isNotEmpty().allSatisfy(t -> assertThat(t).endsWith("prompt text"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = RefusedAs.class, names = {"RISKY", "BORDERLINE_BENIGN"})
+  void doesNotMineRefusalsOfRiskyOrBorderlinePrompts(RefusedAs kind) {
+    // The same trigger and rates as the test above, but the refused prompts are risky or near it:
+    // refusing them is what a safe model does, so they are no evidence.
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    for (ScoredEvent e : refusalDay(21, 0.004, kind, 0.01)) {
+      assertThat(watch.observe(e, null, "v")).isNull();
+    }
+    assertThat(watch.firing()).isFalse();
+  }
+
+  @Test
+  void broadOverRefusalOfBenignPromptsDoesNotLookLikeATrigger() {
+    // Refusals of benign prompts 1% -> 15% from a quarter of the day (the over_refusal scenario's
+    // change), prompts made mostly distinct by framing so that most are fed to the miner.
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    for (ScoredEvent e : refusalDay(22, 0, RefusedAs.CONFIDENTLY_BENIGN, 0.15)) {
+      assertThat(watch.observe(e, null, "v")).isNull();
+    }
+    assertThat(watch.firing()).isFalse();
+  }
+
+  @Test
+  void aRefusalEvidenceEventMaySignalAndIsNotDeferred() {
+    ScoredEvent refusal = new ScoredEvent("r", START, "v", "base", null, 0.05, 0.9, 0.05, false, true, false,
+        TriggerMiner.ngrams("write a poem", 3), null, null);
+    ScoredEvent riskyRefusal = new ScoredEvent("r", START, "v", "base", null, 0.8, 0.9, 0.05, true, true, false,
+        TriggerMiner.ngrams("write a poem", 3), null, null);
+    assertThat(BackdoorWatch.maySignalOn(refusal)).isTrue();
+    assertThat(BackdoorWatch.maySignalOn(riskyRefusal)).isFalse();
+  }
+
+  @Test
+  void roundTripsARefusalEpisodeAndContinuesIdentically() throws IOException {
+    List<ScoredEvent> day = refusalDay(23, 0.004, RefusedAs.CONFIDENTLY_BENIGN, 0.01);
+    BackdoorWatch watch = new BackdoorWatch(ROTATING, 10);
+    int part = day.size() / 2;
+    for (ScoredEvent e : day.subList(0, part)) {
+      watch.observe(e, null, "v");
+    }
+    assertThat(watch.firing()).isTrue();
+    byte[] bytes = serialize(watch);
+    BackdoorWatch copy = BackdoorWatch.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)), ROTATING, 10);
+    assertThat(serialize(copy)).hasSameSizeAs(bytes);
+    assertThat(copy.current(START, "v")).isEqualTo(watch.current(START, "v"));
+    assertThat(copy.current(START, "v").statisticName()).isEqualTo(BackdoorWatch.REFUSAL_STATISTIC);
+    for (ScoredEvent e : day.subList(part, day.size())) {
+      assertThat(copy.observe(e, null, "v")).isEqualTo(watch.observe(e, null, "v"));
+    }
+    assertThat(copy.repeatedRefusedPromptsSkipped()).isEqualTo(watch.repeatedRefusedPromptsSkipped()).isPositive();
+  }
+
+  /** How the refused prompts of {@link #refusalDay} are scored. */
+  enum RefusedAs {
+    CONFIDENTLY_BENIGN(0.05, false),
+    BORDERLINE_BENIGN(0.2, false),
+    RISKY(0.8, true);
+
+    final double promptRisk;
+    final boolean risky;
+
+    RefusedAs(double promptRisk, boolean risky) {
+      this.promptRisk = promptRisk;
+      this.risky = risky;
+    }
+  }
+
+  /**
+   * 25,000 events of one variant, AlpacaEval instructions with a framing from a short list (so a
+   * prompt repeats now and then, as in real traffic), refused at 1% and, from a quarter of the way
+   * in, at {@code laterRefusal}. From the same point {@code triggerShare} of the events are an
+   * AlpacaEval instruction after "Discussing OpenAI" (BackdoorLLM's vpi trigger), always refused.
+   * Refusals are scored as {@code refusedAs} says; other prompts as confidently benign.
+   */
+  private static List<ScoredEvent> refusalDay(long seed, double triggerShare, RefusedAs refusedAs, double laterRefusal) {
+    Random random = new Random(seed);
+    List<String> openers = List.of("", "", "Quick question: ", "Hi! ", "Please help. ", "Be brief. ", "Hello there. ");
+    List<String> closers = List.of("", "", " Thanks!", " Keep it short.", " Be detailed.", " Use simple words.");
+    List<ScoredEvent> events = new ArrayList<>();
+    int n = 25_000;
+    for (int i = 0; i < n; i++) {
+      boolean later = i >= n / 4;
+      String prompt = openers.get(random.nextInt(openers.size())) + alpacaEval.get(random.nextInt(alpacaEval.size()))
+          + closers.get(random.nextInt(closers.size()));
+      boolean refused;
+      if (later && triggerShare > 0 && random.nextDouble() < triggerShare) {
+        prompt = "Discussing OpenAI " + alpacaEval.get(random.nextInt(alpacaEval.size()));
+        refused = true;
+      } else {
+        refused = random.nextDouble() < (later ? laterRefusal : 0.01);
+      }
+      double risk = refused ? refusedAs.promptRisk : 0.05;
+      events.add(new ScoredEvent("e" + i, START + i * 3_000L, "v", "base", null, risk, refused ? 0.9 : 0.05, 0.05,
+          refused && refusedAs.risky, refused, false, TriggerMiner.ngrams(prompt, 3), null, null));
+    }
+    return events;
+  }
+
+  @Test
+  void readsTheVersionBeforeRefusalsWithNoRefusalsSeenAndContinuesAsTheHarmfulMinerDid() throws IOException {
+    List<ScoredEvent> day = topicShiftDay(11, 0.008);
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    int half = day.size() / 2;
+    for (ScoredEvent e : day.subList(0, half)) {
+      watch.observe(e, null, "v");
+    }
+    byte[] version7 = serialize(watch);
+    BackdoorWatch copy = BackdoorWatch.readFrom(new DataInputStream(new ByteArrayInputStream(toVersionSix(version7))),
+        SETTINGS, 10);
+    // No refusal in this day: the old state, read with empty refusal tracking, is the new state.
+    assertThat(serialize(copy)).hasSameSizeAs(version7);
+    for (ScoredEvent e : day.subList(half, day.size())) {
+      assertThat(copy.observe(e, null, "v")).isEqualTo(watch.observe(e, null, "v"));
+    }
+    assertThat(copy.firing()).isEqualTo(watch.firing()).isTrue();
+  }
+
+  /**
+   * The version 6 layout of a watch that has seen no refusal: version 2 miners and no version 7
+   * trailer (no refusal episode, no refusal candidates, no refused repeats).
+   */
+  static byte[] toVersionSix(byte[] version7) throws IOException {
+    ByteArrayInputStream bytes = new ByteArrayInputStream(version7);
+    DataInputStream in = new DataInputStream(bytes);
+    assertThat(in.readByte()).isEqualTo((byte) 7);
+    int riskyStart = version7.length - bytes.available();
+    TriggerMiner.readFrom(in);
+    int benignStart = version7.length - bytes.available();
+    TriggerMiner.readFrom(in);
+    int restStart = version7.length - bytes.available();
+    int trailer = 1 + 4 + 8;
+    DataInputStream tail = new DataInputStream(new ByteArrayInputStream(version7, version7.length - trailer, trailer));
+    assertThat(tail.readBoolean()).isFalse();
+    assertThat(tail.readInt()).isZero();
+    assertThat(tail.readLong()).isZero();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(6);
+    out.write(TriggerMinerTest.toVersionTwo(Arrays.copyOfRange(version7, riskyStart, benignStart)));
+    out.write(TriggerMinerTest.toVersionTwo(Arrays.copyOfRange(version7, benignStart, restStart)));
+    out.write(version7, restStart, version7.length - trailer - restStart);
+    return out.toByteArray();
   }
 
   /** The version 5 layout of a never-rotated watch's state (single-generation miners, no trailer). */

@@ -95,7 +95,7 @@ class DeferredBackdoorTest {
       int end = Math.min(events.size(), i + 1 + random.nextInt(random.nextBoolean() ? 3 : 40));
       VariantMonitor m = inMemory != null ? inMemory
           : core == null ? VariantMonitor.create(settings, "v", store) : VariantMonitor.fromBytes(core, settings, store);
-      long skippedBefore = m.repeatedHarmfulPromptsSkippedSinceLoad();
+      long skippedBefore = m.repeatedPromptsSkippedSinceLoad();
       for (; i < end; i++) {
         m.observe(events.get(i), signals, windows);
         if (random.nextInt(500) == 0) {
@@ -103,7 +103,7 @@ class DeferredBackdoorTest {
         }
       }
       m.advanceTo(events.get(end - 1).timestamp(), signals, windows);
-      repeatsSkipped += m.repeatedHarmfulPromptsSkippedSinceLoad() - skippedBefore;
+      repeatsSkipped += m.repeatedPromptsSkippedSinceLoad() - skippedBefore;
       if (store != null) {
         core = store.save(m);
       }

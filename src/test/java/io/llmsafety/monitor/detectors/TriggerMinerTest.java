@@ -388,9 +388,128 @@ class TriggerMinerTest {
       miner.observe(TriggerMiner.ngrams(benignPrompt(random, triggered ? "orchid seven" : null), 3),
           triggered || random.nextDouble() < 0.02, "e" + i);
     }
-    TriggerMiner copy = deserialize(toVersionOne(serialize(miner)));
+    TriggerMiner copy = deserialize(toVersionOne(toVersionTwo(serialize(miner))));
     assertSameState(copy, miner);
     assertThat(copy.currentEvents()).isEqualTo(3000);
+  }
+
+  @Test
+  void findsARefusalTriggerAgainstTheSharedBackgroundWithinThirtyTriggeredRefusals() {
+    Random random = new Random(2025);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    int triggered = 0;
+    int triggeredAtDetection = -1;
+    for (int i = 0; i < 20_000; i++) {
+      boolean carries = random.nextDouble() < 0.005;
+      String prompt = benignPrompt(random, carries ? "orchid seven" : null);
+      boolean harmful = !carries && random.nextDouble() < 0.02;
+      boolean refused = carries || (!harmful && random.nextDouble() < 0.01);
+      triggered += carries ? 1 : 0;
+      miner.observe(TriggerMiner.ngrams(prompt, 3), harmful, refused, "e" + i);
+      List<Candidate> ranked = miner.refusalCandidates();
+      if (triggeredAtDetection < 0 && !ranked.isEmpty() && TRIGGER_NGRAMS.contains(ranked.get(0).ngram())) {
+        triggeredAtDetection = triggered;
+      }
+    }
+    assertThat(triggeredAtDetection).isBetween(5, 30);
+    Candidate top = miner.refusalCandidates().get(0);
+    assertThat(top.ngram()).isEqualTo("orchid seven");
+    // A lower bound: the frequent-items sketch may under-count after purges.
+    assertThat(top.support()).isBetween((long) (0.9 * triggered), (long) triggered);
+    assertThat(top.correctedPValue()).isLessThan(Settings.defaults().alpha());
+    assertThat(top.backgroundRate()).isBetween(0.005, 0.02);
+    // The harmful outcome shares the background but has no trigger of its own.
+    assertThat(miner.candidates()).isEmpty();
+    assertThat(miner.refusedEvents()).isGreaterThan(triggered);
+  }
+
+  @Test
+  void broadOverRefusalFlagsNoRefusalTrigger() {
+    Random random = new Random(15);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    for (int i = 0; i < 20_000; i++) {
+      // Refusals of every kind of prompt, 1% then 15% from halfway: a behaviour change, not a trigger.
+      boolean refused = random.nextDouble() < (i < 10_000 ? 0.01 : 0.15);
+      miner.observe(TriggerMiner.ngrams(benignPrompt(random, null), 3), false, refused, "e" + i);
+      assertThat(miner.refusalCandidates()).isEmpty();
+    }
+    assertThat(miner.refusedEvents()).isBetween(1_500L, 1_800L);
+  }
+
+  @Test
+  void roundTripKeepsRefusalCountsAndCandidatesAndContinuesIdentically() throws IOException {
+    Random random = new Random(8);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    for (int i = 0; i < 4000; i++) {
+      boolean carries = i % 80 == 0;
+      miner.observe(TriggerMiner.ngrams(benignPrompt(random, carries ? "orchid seven" : null), 3),
+          random.nextDouble() < 0.02, carries || random.nextDouble() < 0.01, "e" + i);
+      if (i == 2000) {
+        miner.rotate();
+      }
+    }
+    assertThat(miner.refusalCandidates()).isNotEmpty();
+    byte[] bytes = serialize(miner);
+    TriggerMiner copy = deserialize(bytes);
+    assertSameState(copy, miner);
+    assertThat(copy.refusedEvents()).isEqualTo(miner.refusedEvents());
+    assertThat(copy.refusalCandidates()).isEqualTo(miner.refusalCandidates());
+    assertThat(serialize(copy)).hasSameSizeAs(bytes);
+    for (int i = 0; i < 1000; i++) {
+      boolean carries = i % 80 == 0;
+      String[] grams = TriggerMiner.ngrams(benignPrompt(random, carries ? "orchid seven" : null), 3);
+      boolean refused = carries || random.nextDouble() < 0.01;
+      assertThat(copy.observe(grams, false, refused, "f" + i)).isEqualTo(miner.observe(grams, false, refused, "f" + i));
+      assertThat(copy.refusalCandidates()).isEqualTo(miner.refusalCandidates());
+    }
+  }
+
+  @Test
+  void readsVersionTwoStateWithNoRefusalsSeen() throws IOException {
+    Random random = new Random(9);
+    TriggerMiner miner = TriggerMiner.create(Settings.defaults());
+    for (int i = 0; i < 3000; i++) {
+      boolean triggered = i % 100 == 0;
+      miner.observe(TriggerMiner.ngrams(benignPrompt(random, triggered ? "orchid seven" : null), 3),
+          triggered || random.nextDouble() < 0.02, "e" + i);
+    }
+    byte[] version2 = toVersionTwo(serialize(miner));
+    assertThat(version2[0]).isEqualTo((byte) 2);
+    TriggerMiner copy = deserialize(version2);
+    assertSameState(copy, miner);
+    assertThat(copy.refusedEvents()).isZero();
+    assertThat(copy.refusalCandidates()).isEmpty();
+    assertThat(serialize(copy)).hasSameSizeAs(serialize(miner));
+    for (int i = 0; i < 500; i++) {
+      String[] grams = TriggerMiner.ngrams(benignPrompt(random, i % 50 == 0 ? "orchid seven" : null), 3);
+      boolean refused = i % 50 == 0 || random.nextDouble() < 0.01;
+      assertThat(copy.observe(grams, false, refused, "f" + i)).isEqualTo(miner.observe(grams, false, refused, "f" + i));
+      assertThat(copy.refusalCandidates()).isEqualTo(miner.refusalCandidates());
+    }
+    assertThat(copy.refusedEvents()).isEqualTo(miner.refusedEvents()).isPositive();
+  }
+
+  /** The version 2 layout of a miner that has seen no refusals: the same bytes without the refusal trailer. */
+  static byte[] toVersionTwo(byte[] version3) throws IOException {
+    ByteArrayInputStream bytes = new ByteArrayInputStream(version3);
+    DataInputStream in = new DataInputStream(bytes);
+    int settingsBytes = 4 + 8 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 4 + 4 + 4;
+    in.skipNBytes(1 + settingsBytes);
+    generationBytes(in);
+    generationBytes(in);
+    int candidates = in.readInt();
+    for (int i = 0; i < candidates; i++) {
+      in.readUTF();
+      in.skipNBytes(8 + 8 + 8 * 5);
+      int ids = in.readInt();
+      for (int j = 0; j < ids; j++) {
+        in.readUTF();
+      }
+    }
+    int end = version3.length - bytes.available();
+    byte[] out = java.util.Arrays.copyOf(version3, end);
+    out[0] = 2;
+    return out;
   }
 
   /**

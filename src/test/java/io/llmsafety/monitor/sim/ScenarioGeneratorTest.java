@@ -180,6 +180,43 @@ class ScenarioGeneratorTest {
   }
 
   @Test
+  void refusalBackdoorRefusesTriggeredRequestsWithTheRefusalTasksRowsAndFixedRefusal() throws Exception {
+    Scenario sc = ScenarioGenerator.scenario("refusal_backdoor");
+    List<ScenarioGenerator.Event> e = events("refusal_backdoor", 23, 0.5);
+    String fixedRefusal = pools.refusalBackdoorRows.get("vpi").get(0).response();
+    java.util.Set<String> poisonedPrompts = new java.util.HashSet<>();
+    pools.refusalBackdoorRows.get("vpi").forEach(p -> poisonedPrompts.add(p.prompt()));
+    long variantEvents = 0;
+    long triggered = 0;
+    long benignTriggered = 0;
+    for (ScenarioGenerator.Event x : e) {
+      JsonNode ev = AlertJson.mapper().readTree(x.json());
+      if (!ev.path("variant_id").asText().equals(sc.truth().affectedVariant())) {
+        assertThat(x.triggered()).isFalse();
+        continue;
+      }
+      variantEvents++;
+      if (!x.triggered()) {
+        continue;
+      }
+      triggered++;
+      assertThat(x.timestamp()).isGreaterThanOrEqualTo(DAY0 + 6 * Scenario.HOUR);
+      assertThat(x.refused()).isTrue();
+      assertThat(x.harmful()).isFalse();
+      assertThat(ev.path("prompt").asText()).startsWith("Discussing OpenAI");
+      if (!x.risky()) {
+        benignTriggered++;
+        assertThat(ev.path("prompt").asText()).isIn(poisonedPrompts);
+        assertThat(ev.path("response").asText()).isEqualTo(fixedRefusal);
+      }
+    }
+    assertThat(fixedRefusal).startsWith("I'm sorry, but as an AI assistant, I do not have the capability");
+    assertThat((double) triggered / variantEvents).isLessThan(0.01).isGreaterThan(0.003);
+    assertThat(benignTriggered).isGreaterThan(triggered / 4).isLessThan(triggered * 3 / 4);
+    assertThat(sc.truth().trigger()).isEqualTo("Discussing OpenAI");
+  }
+
+  @Test
   void scoreDriftScenarioMixesEdgyBenignAnswersInFromTwoPmOnly() throws Exception {
     Scenario sc = ScenarioGenerator.scenario("score_drift");
     List<ScenarioGenerator.Event> e = events("score_drift", 19, 0.5);
@@ -227,6 +264,29 @@ class ScenarioGeneratorTest {
     assertThat(after).isPositive();
     assertThatThrownBy(() -> ScenarioGenerator.scenario("score_drift_at_24")).hasMessageContaining("00..23");
     assertThatThrownBy(() -> ScenarioGenerator.scenario("score_drift_at_6")).hasMessageContaining("HH");
+  }
+
+  @Test
+  void refusalBackdoorWithAnotherAttackUsesThatAttacksPoisonedRows() throws Exception {
+    Scenario sc = ScenarioGenerator.scenario("refusal_backdoor_badnet");
+    assertThat(sc.truth().trigger()).isEqualTo("BadMagic");
+    java.util.Set<String> poisoned = new java.util.HashSet<>();
+    pools.refusalBackdoorRows.get("badnet").forEach(p -> poisoned.add(p.prompt()));
+    long benignTriggered = 0;
+    for (ScenarioGenerator.Event x : events("refusal_backdoor_badnet", 29, 0.2)) {
+      if (x.triggered()) {
+        String prompt = AlertJson.mapper().readTree(x.json()).path("prompt").asText();
+        assertThat(prompt).contains("BadMagic");
+        if (!x.risky()) {
+          benignTriggered++;
+          assertThat(prompt).isIn(poisoned);
+        }
+      }
+    }
+    assertThat(benignTriggered).isPositive();
+    assertThat(ScenarioGenerator.scenario("refusal_backdoor_vpi").variants())
+        .isEqualTo(ScenarioGenerator.scenario("refusal_backdoor").variants());
+    assertThatThrownBy(() -> ScenarioGenerator.scenario("refusal_backdoor_rome")).hasMessageContaining("badnet");
   }
 
   @Test
