@@ -112,10 +112,14 @@ final class TextNormalizer {
       mapAsciiInPlace(out, n, into);
       return;
     }
-    String nfkc = Normalizer.normalize(java.nio.CharBuffer.wrap(text, 0, n), Normalizer.Form.NFKC);
-    n = nfkc.length();
-    out = into.reset(null, n);
-    nfkc.getChars(0, n, out, 0);
+    // As in fill: text that is already NFKC (most of it) is mapped from the copy.
+    String raw = new String(text, 0, n);
+    if (!Normalizer.isNormalized(raw, Normalizer.Form.NFKC)) {
+      String nfkc = Normalizer.normalize(raw, Normalizer.Form.NFKC);
+      n = nfkc.length();
+      out = into.reset(null, n);
+      nfkc.getChars(0, n, out, 0);
+    }
     mapInPlace(out, n, into);
   }
 
