@@ -61,7 +61,7 @@ final class RefusalText {
 
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
-  /** Whether the extra steps may change {@code s}; {@link TextNormalizer} finds the same on its pass. */
+  /** Whether the extra steps may change {@code s}. */
   static boolean needsPrePass(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
