@@ -191,18 +191,10 @@ public record HashedTextFeatures(
       // independent cache misses into a large table, and this way many are in flight at once.
       int count = Math.max(0, padded - charMin + 1) * (charMax - charMin + 1);
       hashes = scratch.hashes(count);
-      count = 0;
-      for (int start = 0; start + charMin <= padded; start++) {
-        int h = FNV_OFFSET ^ SEED_CHAR;
-        int j = start;
-        for (int shortest = start + charMin - 1; j < shortest; j++) {
-          h = (h ^ p[j]) * FNV_PRIME;
-        }
-        int end = Math.min(start + charMax, padded);
-        for (; j < end; j++) {
-          h = (h ^ p[j]) * FNV_PRIME;
-          hashes[count++] = fmix32(h + (j - start + 1));
-        }
+      if (charMin == charMax && charMin <= 4) {
+        count = fixedCharGrams(p, padded, charMin, hashes);
+      } else {
+        count = charGrams(p, padded, hashes);
       }
       long charSum = 0;
       for (int k = 0; k < count; k++) {
@@ -213,6 +205,60 @@ public record HashedTextFeatures(
       }
     }
     return total;
+  }
+
+  /**
+   * The hashes of the character n-grams of one length {@code n <= 4} of {@code p[0, padded)}, as
+   * {@link #charGrams} gives them, with the FNV steps written out: a loop per n-gram over its
+   * few characters cost more than the hashing.
+   */
+  private static int fixedCharGrams(char[] p, int padded, int n, int[] hashes) {
+    int count = Math.max(0, padded - n + 1);
+    int seed = FNV_OFFSET ^ SEED_CHAR;
+    switch (n) {
+      case 1 -> {
+        for (int s = 0; s < count; s++) {
+          hashes[s] = fmix32(((seed ^ p[s]) * FNV_PRIME) + 1);
+        }
+      }
+      case 2 -> {
+        for (int s = 0; s < count; s++) {
+          int h = ((seed ^ p[s]) * FNV_PRIME ^ p[s + 1]) * FNV_PRIME;
+          hashes[s] = fmix32(h + 2);
+        }
+      }
+      case 3 -> {
+        for (int s = 0; s < count; s++) {
+          int h = (((seed ^ p[s]) * FNV_PRIME ^ p[s + 1]) * FNV_PRIME ^ p[s + 2]) * FNV_PRIME;
+          hashes[s] = fmix32(h + 3);
+        }
+      }
+      default -> {
+        for (int s = 0; s < count; s++) {
+          int h = (((seed ^ p[s]) * FNV_PRIME ^ p[s + 1]) * FNV_PRIME ^ p[s + 2]) * FNV_PRIME;
+          hashes[s] = fmix32(((h ^ p[s + 3]) * FNV_PRIME) + 4);
+        }
+      }
+    }
+    return count;
+  }
+
+  /** The hashes of every character n-gram of {@code p[0, padded)}, lengths charMin..charMax. */
+  private int charGrams(char[] p, int padded, int[] hashes) {
+    int count = 0;
+    for (int start = 0; start + charMin <= padded; start++) {
+      int h = FNV_OFFSET ^ SEED_CHAR;
+      int j = start;
+      for (int shortest = start + charMin - 1; j < shortest; j++) {
+        h = (h ^ p[j]) * FNV_PRIME;
+      }
+      int end = Math.min(start + charMax, padded);
+      for (; j < end; j++) {
+        h = (h ^ p[j]) * FNV_PRIME;
+        hashes[count++] = fmix32(h + (j - start + 1));
+      }
+    }
+    return count;
   }
 
   /** Per-thread working arrays for {@link #weightedSum}; bounded by scanChars. */

@@ -18,11 +18,13 @@ final class NormalizedText {
   /** The raw text this was normalised from; compared by identity. */
   String source;
   /**
-   * Whether {@link RefusalText}'s extra steps may change this text (set when it is filled from
-   * its source by {@link TextNormalizer}; true when unknown).
+   * Whether {@link RefusalText}'s extra steps may change this text: true until {@link
+   * RefusalText#normalized} has found that they do not.
    */
   boolean refusalPrePass = true;
-  /** Whether the source has non-ASCII characters (set with {@link #refusalPrePass}). */
+  /** Filled by {@link TextNormalizer} from a source of plain ASCII. */
+  boolean ascii;
+  /** Filled by {@link TextNormalizer} from a source with non-ASCII characters. */
   boolean nonAscii;
   private String string;
   /** One memoised value per text (the prompt lexicon's log-odds, computed by two scorers). */
@@ -56,6 +58,7 @@ final class NormalizedText {
     this.source = source;
     this.length = 0;
     this.refusalPrePass = true;
+    this.ascii = false;
     this.nonAscii = false;
     this.string = null;
     this.memoOwner = null;

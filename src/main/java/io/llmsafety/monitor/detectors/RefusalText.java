@@ -42,7 +42,7 @@ final class RefusalText {
     if (text == null || text.isEmpty() || !shared.refusalPrePass) {
       return shared;
     }
-    if (shared.nonAscii && prePassKeeps(text)) {
+    if ((shared.ascii && !asciiNeedsPrePass(text)) || (shared.nonAscii && prePassKeeps(text))) {
       shared.refusalPrePass = false; // checked once per text
       return shared;
     }
@@ -61,7 +61,7 @@ final class RefusalText {
 
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
-  /** Whether the extra steps may change {@code s}; {@link TextNormalizer} finds the same on its pass. */
+  /** Whether the extra steps may change {@code s}. */
   static boolean needsPrePass(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -74,6 +74,25 @@ final class RefusalText {
       if ((c == '-' || c == '+') && i + 1 < s.length() && s.charAt(i + 1) == ' '
           && (i == 0 || s.charAt(i - 1) == '\n' || s.charAt(i - 1) == ' ')) {
         return true; // a list bullet
+      }
+    }
+    return false;
+  }
+
+  /**
+   * {@link #needsPrePass} of plain ASCII text: whether it has a '[' or a list bullet. Found with
+   * {@code indexOf}, which is much faster than a loop over every character, since both are rare.
+   */
+  static boolean asciiNeedsPrePass(String s) {
+    return s.indexOf('[') >= 0 || hasBullet(s, '-') || hasBullet(s, '+');
+  }
+
+  /** Whether {@code bullet} then a space follows a newline, a space or the start of {@code s}. */
+  private static boolean hasBullet(String s, char bullet) {
+    int n = s.length();
+    for (int i = s.indexOf(bullet); i >= 0; i = s.indexOf(bullet, i + 1)) {
+      if (i + 1 < n && s.charAt(i + 1) == ' ' && (i == 0 || s.charAt(i - 1) == '\n' || s.charAt(i - 1) == ' ')) {
+        return true;
       }
     }
     return false;
@@ -120,92 +139,118 @@ final class RefusalText {
     return new String(out.chars, 0, out.length);
   }
 
+  /**
+   * Reads the characters from a copy in {@code out}'s input array rather than through {@code
+   * charAt}, and writes without a capacity check per character: the output is never longer than
+   * the input (bullets and link targets are dropped, everything else is kept or folded one to
+   * one).
+   */
   private static void prePass(String s, Chars out) {
-    out.length = 0;
-    boolean lineStart = true;
     int n = s.length();
+    char[] in = out.input(n);
+    s.getChars(0, n, in, 0);
+    char[] o = out.output(n);
+    int len = 0;
+    boolean lineStart = true;
     for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (lineStart && (c == '-' || c == '+' || c == '\u2022') && i + 1 < n && s.charAt(i + 1) == ' ') {
+      char c = in[i];
+      if (lineStart && (c == '-' || c == '+' || c == '\u2022') && i + 1 < n && in[i + 1] == ' ') {
         i++; // list bullet
         lineStart = false;
         continue;
       }
       if (c == '\n' || c == '\r') {
         lineStart = true;
-        out.append(c);
+        o[len++] = c;
         continue;
       }
       if (c == ' ' || c == '\t') {
-        out.append(c);
+        o[len++] = c;
         continue; // indentation keeps lineStart
       }
       lineStart = false;
+      if (c < 0x80 && c != '[') {
+        o[len++] = c;
+        continue;
+      }
       if (c == '[') {
         int close = s.indexOf(']', i + 1);
-        if (close > i && close + 1 < n && s.charAt(close + 1) == '(') {
+        if (close > i && close + 1 < n && in[close + 1] == '(') {
           int paren = s.indexOf(')', close + 2);
           int newline = s.indexOf('\n', i);
           if (paren > 0 && (newline < 0 || newline > paren)) {
-            appendFolded(out, s, i + 1, close);
+            len = appendFolded(in, n, i + 1, close, o, len);
             i = paren;
             continue;
           }
         }
       }
-      int end = Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1)) ? i + 2 : i + 1;
-      appendFolded(out, s, i, end);
+      int end = Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(in[i + 1]) ? i + 2 : i + 1;
+      len = appendFolded(in, n, i, end, o, len);
       i = end - 1;
     }
+    out.length = len;
   }
 
-  private static void appendFolded(Chars out, String s, int from, int to) {
+  /** Appends {@code in[from, to)} folded to {@code o} at {@code len}; returns the new length. */
+  private static int appendFolded(char[] in, int n, int from, int to, char[] o, int len) {
     for (int i = from; i < to; i++) {
-      char c = s.charAt(i);
+      char c = in[i];
       if (c < 0x80) {
-        out.append(c);
+        o[len++] = c;
         continue;
       }
       if (Character.isSurrogate(c)) {
-        int cp = s.codePointAt(i);
+        int cp = Character.codePointAt(in, i, n);
         if (Character.charCount(cp) == 2 && i + 1 < to) {
           i++;
           // Tag characters (U+E0000..E007F) and supplementary variation selectors are invisible.
           if (Character.getType(cp) == Character.FORMAT || (cp >= 0xE0100 && cp <= 0xE01EF)) {
             continue;
           }
-          out.append(Character.highSurrogate(cp));
-          out.append(Character.lowSurrogate(cp));
+          o[len++] = Character.highSurrogate(cp);
+          o[len++] = Character.lowSurrogate(cp);
           continue;
         }
       }
       if (Character.getType(c) == Character.FORMAT || (c >= '\uFE00' && c <= '\uFE0F') || c == '\u034F') {
         continue; // invisible: bidi marks, joiners, variation selectors, combining grapheme joiner
       }
-      out.append(fold(c));
+      o[len++] = fold(c);
     }
+    return len;
   }
 
-  /** A growable char buffer: a StringBuilder that hands out its array. */
+  /** The pre-pass's reusable buffers: the raw characters in, the output {@code chars[0, length)}. */
   private static final class Chars {
+    private char[] input;
     char[] chars;
     int length;
 
     Chars(int capacity) {
+      input = new char[Math.max(capacity, 16)];
       chars = new char[Math.max(capacity, 16)];
     }
 
-    void append(char c) {
-      if (length == chars.length) {
-        chars = java.util.Arrays.copyOf(chars, length * 2);
+    char[] input(int n) {
+      if (input.length < n) {
+        input = new char[n];
       }
-      chars[length++] = c;
+      return input;
     }
 
-    /** Drops a buffer grown for one huge text, so that it is not kept per thread. */
+    char[] output(int n) {
+      if (chars.length < n) {
+        chars = new char[n];
+      }
+      return chars;
+    }
+
+    /** Drops buffers grown for one huge text, so that they are not kept per thread. */
     void trim() {
       if (chars.length > 1 << 16) {
         chars = new char[1024];
+        input = new char[1024];
       }
     }
   }

@@ -82,7 +82,10 @@ final class TextNormalizer {
     char[] out = into.reset(text, n);
     text.getChars(0, n, out, 0);
     if (isPlainAscii(out, n)) {
-      into.refusalPrePass = mapAsciiInPlace(out, n, into);
+      mapAsciiInPlace(out, n, into);
+      // Whether RefusalText's extra steps change this text is checked only if refusal v2 asks
+      // (RefusalText.normalized), not for every prompt.
+      into.ascii = true;
       return;
     }
     // Most non-ASCII text (curly quotes, dashes, accented letters) is already NFKC: then the raw
@@ -94,9 +97,7 @@ final class TextNormalizer {
       nfkc.getChars(0, n, out, 0);
     }
     mapInPlace(out, n, into);
-    // RefusalText's extra steps look at every non-ASCII character; whether they change this text
-    // is checked only if refusal v2 asks (RefusalText.normalized), not for every prompt.
-    into.refusalPrePass = true;
+    // As for ASCII text, refusal v2 checks its extra steps when it asks.
     into.nonAscii = true;
   }
 
@@ -107,8 +108,14 @@ final class TextNormalizer {
   static void normalizeInto(char[] text, int n, NormalizedText into) {
     char[] out = into.reset(null, n);
     System.arraycopy(text, 0, out, 0, n);
-    if (!isPlainAscii(out, n)) {
-      String nfkc = Normalizer.normalize(java.nio.CharBuffer.wrap(text, 0, n), Normalizer.Form.NFKC);
+    if (isPlainAscii(out, n)) {
+      mapAsciiInPlace(out, n, into);
+      return;
+    }
+    // As in fill: text that is already NFKC (most of it) is mapped from the copy.
+    String raw = new String(text, 0, n);
+    if (!Normalizer.isNormalized(raw, Normalizer.Form.NFKC)) {
+      String nfkc = Normalizer.normalize(raw, Normalizer.Form.NFKC);
       n = nfkc.length();
       out = into.reset(null, n);
       nfkc.getChars(0, n, out, 0);
@@ -116,73 +123,132 @@ final class TextNormalizer {
     mapInPlace(out, n, into);
   }
 
-  // Raw ASCII characters that make RefusalText's pre-pass necessary (a link's '[', a list
-  // bullet: '-' or '+' then a space, after a newline, a space or at the start), as bits.
-  private static final int OPEN_BRACKET = 1;
-  private static final int BULLET = 2;
-  private static final int SPACE_AFTER = 4;
-  private static final int LINE_BEFORE = 8;
-  private static final byte[] RAW_FLAGS = new byte[128];
+  // What an ASCII character becomes, with its class as bits: kept (a character of the output),
+  // space, and word character of the output (HashedTextFeatures.isWordChar).
+  private static final int KEEP = 1 << 16;
+  private static final int BLANK = 1 << 17;
+  private static final int WORD = 1 << 18;
+  private static final int[] ASCII_CLASS = new int[128];
 
   static {
-    RAW_FLAGS['['] = OPEN_BRACKET;
-    RAW_FLAGS['-'] = BULLET;
-    RAW_FLAGS['+'] = BULLET;
-    RAW_FLAGS[' '] = SPACE_AFTER | LINE_BEFORE;
-    RAW_FLAGS['\n'] = LINE_BEFORE;
+    for (char c = 0; c < 128; c++) {
+      char m = ASCII[c];
+      ASCII_CLASS[c] = m
+          | (m > SPACE ? KEEP : 0)
+          | (m == SPACE ? BLANK : 0)
+          | (m > SPACE && HashedTextFeatures.isWordChar(m) ? WORD : 0);
+    }
   }
 
   /**
-   * {@link #mapInPlace} of plain ASCII text, also telling whether {@link RefusalText} needs its
-   * pre-pass for it (the same test as {@code RefusalText.needsPrePass}, done on the way).
+   * Raw characters within which the words are found on the normalising pass: more than the
+   * models read of a text (2,000 normalised characters at most); words further on are found
+   * on demand by {@link WordHashes#upTo}.
    */
-  private static boolean mapAsciiInPlace(char[] out, int n, NormalizedText into) {
+  static final int WORDS_ON_PASS = 2048;
+
+  /**
+   * {@link #mapInPlace} of plain ASCII text that also finds its words ({@link WordHashes}: start,
+   * end and FNV-1a hash) on the same pass, in the first {@link #WORDS_ON_PASS} characters:
+   * the word chain overlaps the mapping's, where a separate pass over the normalised text cost
+   * about as much again. Branch-free emission (mispredicted branches on word boundaries were
+   * most of the mapping's cost); the only dependency carried between characters is the output
+   * length and whether a space is pending.
+   */
+  private static void mapAsciiInPlace(char[] out, int n, NormalizedText into) {
+    int i = 0;
+    while (i < n && ASCII[out[i]] <= SPACE) {
+      i++; // leading spaces and dropped characters
+    }
+    WordHashes words = into.words();
+    int fused = Math.min(n, WORDS_ON_PASS);
+    words.ensureCapacity((fused - i) / 2 + 2);
+    int[] wordStart = words.start;
+    int[] wordEnd = words.end;
+    int[] wordFnv = words.fnv;
+    int count = 0;
     int len = 0;
     int pending = 0;
-    int prePass = 0;
-    int prevFlags = LINE_BEFORE; // the start of the text counts as a line start
-    for (int i = 0; i < n; i++) {
-      char c = out[i];
-      int flags = RAW_FLAGS[c];
-      int next = i + 1 < n ? RAW_FLAGS[out[i + 1]] : 0;
-      prePass |= (flags & OPEN_BRACKET) | (flags & BULLET & (next >> 1) & (prevFlags >> 2));
-      prevFlags = flags;
-      char m = ASCII[c];
-      // Branch-free: whether to emit a pending space and m (mispredicted branches on word
-      // boundaries were most of this loop's cost). Writes stay at or before i.
-      int isChar = (1 - m) >>> 31;
-      int isSpace = ((m ^ SPACE) - 1) >>> 31;
+    boolean inWord = false;
+    int from = 0;
+    int h = HashedTextFeatures.FNV_OFFSET;
+    for (; i < fused; i++) {
+      int cls = ASCII_CLASS[out[i] & 0x7F];
+      int keep = (cls >>> 16) & 1;
+      int blank = (cls >>> 17) & 1;
+      int before = len;
       out[len] = ' ';
-      len += pending & isChar;
-      out[len] = m;
-      len += isChar;
-      pending = (pending & (isChar ^ 1) & (isSpace ^ 1)) | (isSpace & ((-len) >>> 31));
+      len += pending & keep;
+      int at = len;
+      out[len] = (char) cls;
+      len += keep;
+      pending = (pending | blank) & ~keep;
+      if ((cls & WORD) != 0) {
+        if (!inWord) {
+          inWord = true;
+          from = at;
+        }
+        h = (h ^ (char) cls) * HashedTextFeatures.FNV_PRIME;
+      } else if (inWord && (cls & (KEEP | BLANK)) != 0) {
+        // A space or a kept non-word character ends the word; a dropped one does not.
+        wordStart[count] = from;
+        wordEnd[count] = before;
+        wordFnv[count] = h;
+        count++;
+        inWord = false;
+        h = HashedTextFeatures.FNV_OFFSET;
+      }
+    }
+    int scanned;
+    if (i == n) {
+      if (inWord) {
+        wordStart[count] = from;
+        wordEnd[count] = len;
+        wordFnv[count] = h;
+        count++;
+      }
+      scanned = len;
+    } else {
+      scanned = inWord ? from : len; // a word cut by the limit is found again on demand
+    }
+    for (; i < n; i++) {
+      int cls = ASCII_CLASS[out[i] & 0x7F];
+      int keep = (cls >>> 16) & 1;
+      int blank = (cls >>> 17) & 1;
+      out[len] = ' ';
+      len += pending & keep;
+      out[len] = (char) cls;
+      len += keep;
+      pending = (pending | blank) & ~keep;
     }
     into.length = len;
-    return prePass != 0;
+    words.found(count, scanned);
   }
 
   /** Maps {@code out[0, n)} in place; the output is never longer than the input. */
   private static void mapInPlace(char[] out, int n, NormalizedText into) {
+    int i = 0;
+    while (i < n && mapped(out[i]) <= SPACE) {
+      i++; // leading spaces and dropped characters
+    }
     int len = 0;
-    boolean pendingSpace = false;
-    for (int i = 0; i < n; i++) {
-      char c = out[i];
-      char m = c < 128 ? ASCII[c] : map(c);
-      if (m == DROP) {
-        continue;
-      }
-      if (m == SPACE) {
-        pendingSpace = len > 0;
-        continue;
-      }
-      if (pendingSpace) {
-        out[len++] = ' ';
-        pendingSpace = false;
-      }
-      out[len++] = m;
+    int pending = 0;
+    for (; i < n; i++) {
+      char m = mapped(out[i]);
+      // Branch-free as in mapAsciiInPlace: keep is 1 for an output character, blank for a space.
+      int keep = (1 - m) >>> 31;
+      int blank = ((m ^ SPACE) - 1) >>> 31;
+      out[len] = ' ';
+      len += pending & keep;
+      out[len] = m;
+      len += keep;
+      pending = (pending | blank) & ~keep;
     }
     into.length = len;
+  }
+
+  private static char mapped(char c) {
+    return c < 128 ? ASCII[c] : map(c);
   }
 
   private static char map(char c) {

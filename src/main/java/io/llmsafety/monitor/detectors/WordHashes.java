@@ -22,10 +22,13 @@ final class WordHashes {
   int count;
   /** Every word starting before this offset is complete in the arrays. */
   private int scanned;
+  /** Words {@code [0, hashed)} have their unigram and bigram hashes. */
+  private int hashed;
 
   void reset() {
     count = 0;
     scanned = 0;
+    hashed = 0;
     if (start.length > 1 << 14) {
       start = new int[256];
       end = new int[256];
@@ -33,6 +36,23 @@ final class WordHashes {
       unigram = new int[256];
       bigram = new int[256];
     }
+  }
+
+  /** Makes room for {@code words} words. */
+  void ensureCapacity(int words) {
+    while (start.length < words) {
+      grow();
+    }
+  }
+
+  /**
+   * Records that the normaliser has put the first {@code words} words in the arrays (start, end,
+   * FNV-1a hash) and that every word starting before {@code scanned} is among them.
+   */
+  void found(int words, int scanned) {
+    this.count = words;
+    this.scanned = scanned;
+    this.hashed = 0;
   }
 
   /**
@@ -61,10 +81,24 @@ final class WordHashes {
       start[n] = from;
       end[n] = i;
       fnv[n] = h;
-      unigram[n] = HashedTextFeatures.unigramHash(h);
-      bigram[n] = n == 0 ? 0 : HashedTextFeatures.bigramHash(fnv[n - 1], h);
       n++;
     }
+    // The feature hashes in a loop of their own: free of the scan's branches, it runs several
+    // words' finalisers at once.
+    int[] f = fnv;
+    int[] u = unigram;
+    int[] b = bigram;
+    int k = hashed;
+    if (k == 0 && n > 0) {
+      u[0] = HashedTextFeatures.unigramHash(f[0]);
+      b[0] = 0;
+      k = 1;
+    }
+    for (; k < n; k++) {
+      u[k] = HashedTextFeatures.unigramHash(f[k]);
+      b[k] = HashedTextFeatures.bigramHash(f[k - 1], f[k]);
+    }
+    hashed = n;
     count = n;
     scanned = Math.max(scanned, i);
     if (n == 0 || start[n - 1] < stop) {

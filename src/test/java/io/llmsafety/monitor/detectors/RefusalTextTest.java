@@ -52,4 +52,18 @@ class RefusalTextTest {
     assertThat(RefusalText.normalize("")).isEmpty();
     assertThat(RefusalText.normalize("\u200B\u200E")).isEmpty();
   }
+
+  @Test
+  void findsLinksAndBulletsInAsciiTextAsThePlainCheckDoes() {
+    String[] texts = {
+      "- item", "+ item", "a\n- item", "a - b", "well-known", "a -b", "-", "- ", "x-", "a+ b",
+      "a\n+ b", "see [x]", "no brackets here", "", "a -\n- b", "--- ", "-\n- ", "  - indented",
+    };
+    for (String t : texts) {
+      assertThat(RefusalText.asciiNeedsPrePass(t)).as(t).isEqualTo(RefusalText.needsPrePass(t));
+    }
+    assertThat(RefusalText.asciiNeedsPrePass("a\n- item")).isTrue();
+    assertThat(RefusalText.asciiNeedsPrePass("well-known, a - b")).isTrue(); // space before and after
+    assertThat(RefusalText.asciiNeedsPrePass("well-known")).isFalse();
+  }
 }

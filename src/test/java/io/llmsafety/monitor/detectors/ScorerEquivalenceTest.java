@@ -74,6 +74,13 @@ class ScorerEquivalenceTest {
       String[] base = PAIRS.get(random.nextInt(real));
       PAIRS.add(new String[] {sprinkle(random, base[0], special), sprinkle(random, base[1], special)});
     }
+    // Plain ASCII takes its own path, which finds the words of its first 2,048 raw characters
+    // while normalising: long texts put word, space and dropped characters at that limit.
+    String ascii = "aZ9 '\"*_#>~`-+[].,:;!?/\n\t\r\u0000\u001F";
+    for (int i = 0; i < 400; i++) {
+      String lead = " \n*_".repeat(random.nextInt(3));
+      PAIRS.add(new String[] {lead + randomText(random, ascii, 2_500), lead + randomText(random, ascii, 6_000)});
+    }
     // What refusal v2's own normalisation handles: invisible characters, homoglyphs, markdown
     // links and bullets, alone and sprinkled into real responses.
     String refusalSpecial = "[](\u200E\u200F\u2066\u2069\u2062\uFE0F\u034F\u0430\u0435\u043E\u0441"
