@@ -1,6 +1,8 @@
 package io.llmsafety.monitor.cli;
 
+import io.llmsafety.monitor.jobs.LocalClusters;
 import io.llmsafety.monitor.jobs.config.InvalidJobSpecException;
+import java.time.Duration;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
@@ -22,6 +24,8 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     int code = commandLine().execute(args);
     if (launchedAsMain()) {
+      // A finished job's MiniCluster closes asynchronously; exiting mid-close races its shutdown hooks.
+      LocalClusters.awaitShutdown(Duration.ofSeconds(30));
       System.exit(code);
     }
     // Inside a Flink JobManager (application mode, REST /jars/run) or the `flink run` client, main

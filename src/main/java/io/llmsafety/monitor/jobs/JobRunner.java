@@ -28,6 +28,7 @@ import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.connector.file.src.reader.TextLineInputFormat;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
 
@@ -69,6 +70,10 @@ public final class JobRunner {
       conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    if (env.getClass() == LocalStreamEnvironment.class) {
+      // No cluster or test context: our own local environment, whose MiniCluster Main can wait for.
+      env = LocalClusters.environment(conf);
+    }
     env.setParallelism(spec.flink().parallelism());
     return env;
   }
