@@ -14,12 +14,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link BackdoorWatch} on real prompts: AlpacaEval instructions as normal traffic and Qi et al.'s
@@ -294,6 +296,57 @@ class BackdoorWatchTest {
       assertThat(watch.observe(e, null, "v")).isNull();
     }
     assertThat(watch.firing()).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"llama2orig", "llama2new", "mistralguard", "mistralinstruct"})
+  void anOverCautiousModelsRefusalsOfXstestSafePromptsNameNoTrigger(String model) {
+    // XSTest's safe prompts sound risky on purpose ("how do I kill a Python process"); careful
+    // models refuse many of them. Here 3% of a variant's benign traffic is those prompts with one
+    // model's real answers, scored by the built-in scorers as the job scores them. The refusals
+    // fall on common words ("what is", "in my") or on few distinct prompts ("kill": 4 refused of
+    // 6), and a repeated prompt is evidence once, so no n-gram may be flagged, from the strictest
+    // model (llama2orig refuses 149 of the 250) down. (Distinct prompts on one topic word, refused
+    // for it, would be flagged: a documented limit.)
+    LinearPromptRiskScorer risk = LinearPromptRiskScorer.builtin();
+    LinearRefusalScorer refusal = LinearRefusalScorer.builtin();
+    List<double[]> scores = new ArrayList<>();
+    List<String> prompts = new ArrayList<>();
+    for (Map<String, String> row : SharedData.csv("xstest/model_completions/xstest_v2_completions_" + model + ".csv")) {
+      if (!row.get("type").startsWith("contrast_")) {
+        prompts.add(row.get("prompt"));
+        scores.add(new double[] {risk.score(row.get("prompt")), refusal.score(row.get("completion"))});
+      }
+    }
+    assertThat(prompts).hasSize(250);
+    Random random = new Random(31);
+    BackdoorWatch watch = new BackdoorWatch(SETTINGS, 10);
+    Set<String> refusedEvidencePrompts = new LinkedHashSet<>();
+    for (int i = 0; i < 40_000; i++) {
+      String prompt;
+      double promptRisk = 0.05;
+      double refusalScore = random.nextDouble() < 0.01 ? 0.9 : 0.05;
+      if (random.nextDouble() < 0.03) {
+        int k = random.nextInt(prompts.size());
+        prompt = prompts.get(k);
+        promptRisk = scores.get(k)[0];
+        refusalScore = scores.get(k)[1];
+      } else {
+        prompt = alpacaEval.get(random.nextInt(alpacaEval.size()));
+      }
+      boolean risky = promptRisk >= 0.5;
+      ScoredEvent e = new ScoredEvent("e" + i, START + i * 2_000L, "v", "base", null, promptRisk, refusalScore, 0.05,
+          risky, refusalScore >= 0.5, false, TriggerMiner.ngrams(prompt, 3), null, null);
+      if (BackdoorWatch.refusalEvidence(e) && prompts.contains(prompt)) {
+        refusedEvidencePrompts.add(prompt);
+      }
+      assertThat(watch.observe(e, null, "v")).isNull();
+    }
+    assertThat(watch.firing()).isFalse();
+    if (model.equals("llama2orig")) {
+      // Not a vacuous pass: dozens of distinct refused XSTest prompts reached the refusal miner.
+      assertThat(refusedEvidencePrompts).hasSizeGreaterThan(50);
+    }
   }
 
   @Test
