@@ -40,6 +40,10 @@ class BackdoorWatchTest {
   private static final VariantMonitor.BackdoorSettings ROTATING = new VariantMonitor.BackdoorSettings(true,
       SETTINGS.miner(), "critical", SETTINGS.quietMillis(), 2 * 3_600_000L);
 
+  /** As {@link #SETTINGS} with refusal triggers off ({@code refusal_triggers.enabled: false}). */
+  private static final VariantMonitor.BackdoorSettings NO_REFUSALS = new VariantMonitor.BackdoorSettings(true,
+      SETTINGS.miner(), "critical", SETTINGS.quietMillis(), SETTINGS.rotateMillis(), 0.0);
+
   private static List<String> alpacaEval;
   private static List<String> safetyOnly;
   private static List<String> virusPrompts;
@@ -337,7 +341,7 @@ class BackdoorWatchTest {
       boolean risky = promptRisk >= 0.5;
       ScoredEvent e = new ScoredEvent("e" + i, START + i * 2_000L, "v", "base", null, promptRisk, refusalScore, 0.05,
           risky, refusalScore >= 0.5, false, TriggerMiner.ngrams(prompt, 3), null, null);
-      if (BackdoorWatch.refusalEvidence(e) && prompts.contains(prompt)) {
+      if (SETTINGS.refusalEvidence(e) && prompts.contains(prompt)) {
         refusedEvidencePrompts.add(prompt);
       }
       assertThat(watch.observe(e, null, "v")).isNull();
@@ -355,8 +359,27 @@ class BackdoorWatchTest {
         TriggerMiner.ngrams("write a poem", 3), null, null);
     ScoredEvent riskyRefusal = new ScoredEvent("r", START, "v", "base", null, 0.8, 0.9, 0.05, true, true, false,
         TriggerMiner.ngrams("write a poem", 3), null, null);
-    assertThat(BackdoorWatch.maySignalOn(refusal)).isTrue();
-    assertThat(BackdoorWatch.maySignalOn(riskyRefusal)).isFalse();
+    assertThat(BackdoorWatch.maySignalOn(refusal, SETTINGS)).isTrue();
+    assertThat(BackdoorWatch.maySignalOn(riskyRefusal, SETTINGS)).isFalse();
+    assertThat(BackdoorWatch.maySignalOn(refusal, NO_REFUSALS)).isFalse();
+  }
+
+  @Test
+  void aRefusalCutOfZeroMinesNoRefusalsButStillFindsHarmfulTriggers() {
+    // The day in which the default settings flag "Discussing OpenAI" (the test above).
+    BackdoorWatch watch = new BackdoorWatch(NO_REFUSALS, 10);
+    for (ScoredEvent e : refusalDay(21, 0.004, RefusedAs.CONFIDENTLY_BENIGN, 0.01)) {
+      assertThat(watch.observe(e, null, "v")).isNull();
+    }
+    assertThat(watch.firing()).isFalse();
+    BackdoorWatch harmful = new BackdoorWatch(NO_REFUSALS, 10);
+    DetectorSignal first = null;
+    for (ScoredEvent e : topicShiftDay(8, 0.008)) {
+      DetectorSignal signal = harmful.observe(e, null, "v");
+      first = first == null ? signal : first;
+    }
+    assertThat(first).isNotNull();
+    assertThat(first.triggerCandidates().get(0).ngram()).contains("badmagic");
   }
 
   @Test

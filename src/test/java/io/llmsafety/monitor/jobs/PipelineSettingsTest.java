@@ -28,4 +28,14 @@ class PipelineSettingsTest {
     assertThat(DEFAULTS.repeatedPayload().minDistinctPrompts()).isEqualTo(5);
     assertThat(DEFAULTS.repeatedPayload().referenceEvents()).isEqualTo(1000);
   }
+
+  @Test
+  void refusalTriggersTakeTheConfiguredCutAndNoneWhenDisabled() {
+    assertThat(DEFAULTS.backdoor().refusalMaxPromptRisk()).isEqualTo(0.10);
+    JobSpec off = JobSpec.parse("detectors:\n  backdoor:\n    refusal_triggers: {enabled: false}\n", "x.yaml", n -> null);
+    assertThat(PipelineSettings.from(off).monitor().backdoor().refusalMaxPromptRisk()).isZero();
+    JobSpec cut = JobSpec.parse("detectors:\n  backdoor:\n    refusal_triggers: {max_prompt_risk: 0.03}\n", "x.yaml",
+        n -> null);
+    assertThat(PipelineSettings.from(cut).monitor().backdoor().refusalMaxPromptRisk()).isEqualTo(0.03);
+  }
 }

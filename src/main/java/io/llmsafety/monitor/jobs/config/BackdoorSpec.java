@@ -15,6 +15,7 @@ import java.util.Objects;
  *     a flagged n-gram
  * @param rotateEvery event time between miner rotations (a fresh generation, the last one kept, so
  *     evidence spans one to two periods and sketch errors stay bounded); zero never rotates
+ * @param refusalTriggers whether, and on which prompts, refusals are mined as well
  */
 public record BackdoorSpec(
     boolean enabled,
@@ -25,12 +26,14 @@ public record BackdoorSpec(
     double alpha,
     Severity severity,
     java.time.Duration quietPeriod,
-    java.time.Duration rotateEvery)
+    java.time.Duration rotateEvery,
+    RefusalTriggerSpec refusalTriggers)
     implements Serializable {
 
   public BackdoorSpec {
     Objects.requireNonNull(severity, "severity");
     Objects.requireNonNull(quietPeriod, "quietPeriod");
     Objects.requireNonNull(rotateEvery, "rotateEvery");
+    Objects.requireNonNull(refusalTriggers, "refusalTriggers");
   }
 }

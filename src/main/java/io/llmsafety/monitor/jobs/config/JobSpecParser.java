@@ -283,6 +283,10 @@ final class JobSpecParser {
     DriftDetectorSpec overRefusal = drift(s.section("over_refusal"), 0.10, Severity.WARNING);
 
     Section d = s.section("backdoor");
+    Section rt = d.section("refusal_triggers");
+    RefusalTriggerSpec refusalTriggers = new RefusalTriggerSpec(rt.bool("enabled", true),
+        rt.number("max_prompt_risk", 0.10, Range.UNIT_OPEN_CLOSED));
+    rt.end();
     BackdoorSpec backdoor =
         new BackdoorSpec(
             d.bool("enabled", true),
@@ -293,7 +297,8 @@ final class JobSpecParser {
             d.number("alpha", 1.0e-6, Range.UNIT_OPEN),
             d.enumValue("severity", Severity.CRITICAL),
             d.duration("quiet_period", "6h"),
-            d.durationOrZero("rotate_every", "1d"));
+            d.durationOrZero("rotate_every", "1d"),
+            refusalTriggers);
     Section p = d.section("repeated_payload");
     RepeatedPayloadSpec payload = new RepeatedPayloadSpec(p.bool("enabled", true), p.integer("min_prompts", 5, 2, 1000));
     p.end();

@@ -37,6 +37,23 @@ class JobSpecTest {
         .hasMessageContaining("detectors.backdoor.rotate_every");
   }
 
+  @Test
+  void shouldParseRefusalTriggersWithTheOrdinaryRequestCutByDefault() {
+    RefusalTriggerSpec defaults = parse("name: x\n").detectors().backdoor().refusalTriggers();
+    assertThat(defaults.enabled()).isTrue();
+    assertThat(defaults.maxPromptRisk()).isEqualTo(0.10);
+    RefusalTriggerSpec set = parse("detectors:\n  backdoor:\n    refusal_triggers: {enabled: false, max_prompt_risk: 0.02}\n")
+        .detectors().backdoor().refusalTriggers();
+    assertThat(set.enabled()).isFalse();
+    assertThat(set.maxPromptRisk()).isEqualTo(0.02);
+    assertThatThrownBy(() -> parse("detectors:\n  backdoor:\n    refusal_triggers: {max_prompt_risk: 0}\n"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageContaining("detectors.backdoor.refusal_triggers.max_prompt_risk");
+    assertThatThrownBy(() -> parse("detectors:\n  backdoor:\n    refusal_triggers: {max_risk: 0.2}\n"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageContaining("max_risk");
+  }
+
   // ---- packaged specs ----
 
   @Test
