@@ -1,6 +1,7 @@
 package io.llmsafety.monitor.cli;
 
 import io.llmsafety.monitor.jobs.JobRunner;
+import io.llmsafety.monitor.jobs.ReplayInput;
 import io.llmsafety.monitor.jobs.config.JobSpec;
 import io.llmsafety.monitor.metrics.SafetyMetrics;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,11 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--metrics-out", paramLabel = "FILE", description = "Final Prometheus metrics (text format).")
   Path metricsOut;
 
+  @Option(names = "--keep-order", description = "Replay the lines in file order, as a Kafka topic would deliver them:"
+      + " events more than event_time.max_out_of_orderness behind the newest are dead-lettered as late. By default a"
+      + " file that is not in event-time order is replayed sorted by timestamp.")
+  boolean keepOrder;
+
   @Option(names = "--verbose", description = "Show Flink logs.")
   boolean verbose;
 
@@ -51,7 +57,22 @@ final class ReplayCommand implements Callable<Integer> {
     }
     JobSpec job = jobOption.load();
     long start = System.nanoTime();
-    JobRunner.ReplayResult result = JobRunner.replay(job, input);
+    ReplayInput.Prepared prepared = keepOrder ? new ReplayInput.Prepared(input, -1, 0)
+        : ReplayInput.prepare(input, job.eventTime().maxOutOfOrderness().toMillis(),
+            Path.of(System.getProperty("java.io.tmpdir")));
+    if (prepared.sorted()) {
+      System.err.printf(Locale.ROOT, "replay: %s is not in event-time order (%,d of %,d events are more than"
+          + " event_time.max_out_of_orderness behind an earlier one); replaying it sorted by timestamp"
+          + " (--keep-order replays it as it is)%n", input, prepared.late(), prepared.lines());
+    }
+    JobRunner.ReplayResult result;
+    try {
+      result = JobRunner.replay(job, prepared.file());
+    } finally {
+      if (prepared.sorted()) {
+        Files.deleteIfExists(prepared.file());
+      }
+    }
     double seconds = (System.nanoTime() - start) / 1e9;
     write(alertsOut, result.alerts());
     if (deadLettersOut != null) {

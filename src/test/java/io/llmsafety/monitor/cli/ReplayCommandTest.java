@@ -61,6 +61,41 @@ class ReplayCommandTest {
     }
     assertThat(windowed).isEqualTo(24_000);
     assertThat(Files.readString(metrics)).contains("llm_safety_events_total");
+
+    // The same events written variant by variant (each in time order, the file not): replayed
+    // sorted, they give the same alerts byte for byte instead of dead-lettering most as late.
+    Path byVariant = tmp.resolve("by-variant.jsonl");
+    Files.write(byVariant, linesByVariant(events));
+    Path sortedAlerts = tmp.resolve("out/sorted-alerts.jsonl");
+    StringWriter unused = new StringWriter();
+    assertThat(run(unused, "replay", "--input", byVariant.toString(), "--job", "jobs/demo.yaml",
+        "--alerts-out", sortedAlerts.toString(), "--dead-letters-out", deadLetters.toString())).isZero();
+    assertThat(Files.readAllLines(sortedAlerts)).isEqualTo(Files.readAllLines(alerts));
+    assertThat(Files.readAllLines(deadLetters)).isEmpty();
+
+    // --keep-order replays the file as a topic would deliver it: later variants' events are late.
+    assertThat(run(unused, "replay", "--keep-order", "--input", byVariant.toString(), "--job", "jobs/demo.yaml",
+        "--alerts-out", tmp.resolve("out/kept.jsonl").toString(), "--dead-letters-out", deadLetters.toString()))
+        .isZero();
+    assertThat(Files.readAllLines(deadLetters)).hasSizeGreaterThan(10_000)
+        .allSatisfy(d -> assertThat(AlertJson.mapper().readTree(d).path("reason").asText()).isEqualTo("late"));
+  }
+
+  /** The lines of a gzip JSONL file grouped by variant, variants in reverse order of first sight. */
+  private static List<String> linesByVariant(Path gz) throws Exception {
+    java.util.LinkedHashMap<String, List<String>> byVariant = new java.util.LinkedHashMap<>();
+    try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+        new java.util.zip.GZIPInputStream(Files.newInputStream(gz)), java.nio.charset.StandardCharsets.UTF_8))) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        byVariant.computeIfAbsent(AlertJson.mapper().readTree(line).path("variant_id").asText(), v -> new ArrayList<>())
+            .add(line);
+      }
+    }
+    List<String> variants = new ArrayList<>(byVariant.keySet());
+    java.util.Collections.reverse(variants);
+    List<String> out = new ArrayList<>();
+    variants.forEach(v -> out.addAll(byVariant.get(v)));
+    return out;
   }
 
   @Test
