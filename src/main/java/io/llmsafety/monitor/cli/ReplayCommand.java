@@ -65,6 +65,7 @@ final class ReplayCommand implements Callable<Integer> {
           + " event_time.max_out_of_orderness behind an earlier one); replaying it sorted by timestamp"
           + " (--keep-order replays it as it is)%n", input, prepared.late(), prepared.lines());
     }
+    double duplicatesBefore = duplicatesDropped();
     JobRunner.ReplayResult result;
     try {
       result = JobRunner.replay(job, prepared.file());
@@ -85,10 +86,19 @@ final class ReplayCommand implements Callable<Integer> {
       Files.writeString(metricsOut, SafetyMetrics.get().scrape(), StandardCharsets.UTF_8);
     }
     long events = result.windows().stream().mapToLong(ReplayCommand::eventsOf).sum();
-    System.err.printf(Locale.ROOT, "replay: %,d events scored, %,d alerts, %,d dead letters, %,d windows in %.1f s (%,.0f events/s)%n",
-        events, result.alerts().size(), result.deadLetters().size(), result.windows().size(), seconds,
-        events / Math.max(seconds, 1e-9));
+    // Counted, not dead-lettered (a producer's retry is not bad input), so said here.
+    double duplicates = duplicatesDropped() - duplicatesBefore;
+    System.err.printf(Locale.ROOT, "replay: %,d events scored, %,d alerts, %,d dead letters, %s%,d windows in %.1f s (%,.0f events/s)%n",
+        events, result.alerts().size(), result.deadLetters().size(),
+        duplicates > 0 ? String.format(Locale.ROOT, "%,.0f duplicate event_ids dropped, ", duplicates) : "",
+        result.windows().size(), seconds, events / Math.max(seconds, 1e-9));
     return 0;
+  }
+
+  /** The process's duplicate counter (one registry per JVM, so a second replay in it starts above 0). */
+  private static double duplicatesDropped() {
+    return SafetyMetrics.get().registry().find("llm.safety.duplicate.events").counters().stream()
+        .mapToDouble(c -> c.count()).sum();
   }
 
   private static long eventsOf(String windowJson) {
