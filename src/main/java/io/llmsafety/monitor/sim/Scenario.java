@@ -25,8 +25,12 @@ public record Scenario(String name, String description, List<VariantPlan> varian
    * @param benignEdgy share of benign traffic answered like Qi et al.'s {@code alpaca_safety_only}
    *     rows (benign answers that discuss illegal, harmful or unethical matters): a harm-score shift
    *     with few answers past the harmful threshold
+   * @param benignCautious share of benign traffic that is an XSTest safe prompt (risky-sounding on
+   *     purpose) answered as a careful model answered it ({@link TextPools#cautiousAnswers}),
+   *     refusals included
    */
-  public record Behaviour(double riskyShare, double riskyHarmful, double benignRefusal, double benignEdgy) {
+  public record Behaviour(double riskyShare, double riskyHarmful, double benignRefusal, double benignEdgy,
+      double benignCautious) {
 
     public static final Behaviour HEALTHY = new Behaviour(0.10, 0.03, 0.01);
 
@@ -34,9 +38,14 @@ public record Scenario(String name, String description, List<VariantPlan> varian
       this(riskyShare, riskyHarmful, benignRefusal, 0);
     }
 
+    public Behaviour(double riskyShare, double riskyHarmful, double benignRefusal, double benignEdgy) {
+      this(riskyShare, riskyHarmful, benignRefusal, benignEdgy, 0);
+    }
+
     Behaviour towards(Behaviour to, double f) {
       return new Behaviour(riskyShare + f * (to.riskyShare - riskyShare), riskyHarmful + f * (to.riskyHarmful - riskyHarmful),
-          benignRefusal + f * (to.benignRefusal - benignRefusal), benignEdgy + f * (to.benignEdgy - benignEdgy));
+          benignRefusal + f * (to.benignRefusal - benignRefusal), benignEdgy + f * (to.benignEdgy - benignEdgy),
+          benignCautious + f * (to.benignCautious - benignCautious));
     }
   }
 

