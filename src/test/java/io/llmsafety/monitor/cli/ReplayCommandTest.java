@@ -73,11 +73,12 @@ class ReplayCommandTest {
     assertThat(Files.readAllLines(sortedAlerts)).isEqualTo(Files.readAllLines(alerts));
     assertThat(Files.readAllLines(deadLetters)).isEmpty();
 
-    // --keep-order replays the file as a topic would deliver it: later variants' events are late.
+    // --keep-order replays the file as a topic would deliver it: later variants' events are late
+    // (how many depends on when the periodic watermarks were emitted, a wall-clock matter).
     assertThat(run(unused, "replay", "--keep-order", "--input", byVariant.toString(), "--job", "jobs/demo.yaml",
         "--alerts-out", tmp.resolve("out/kept.jsonl").toString(), "--dead-letters-out", deadLetters.toString()))
         .isZero();
-    assertThat(Files.readAllLines(deadLetters)).hasSizeGreaterThan(10_000)
+    assertThat(Files.readAllLines(deadLetters)).isNotEmpty()
         .allSatisfy(d -> assertThat(AlertJson.mapper().readTree(d).path("reason").asText()).isEqualTo("late"));
   }
 
