@@ -63,12 +63,14 @@ class ReplayCommandTest {
     assertThat(Files.readString(metrics)).contains("llm_safety_events_total");
 
     // The same events written variant by variant (each in time order, the file not): replayed
-    // sorted, they give the same alerts byte for byte instead of dead-lettering most as late.
+    // sorted, they give the same alerts byte for byte instead of dead-lettering most as late. On
+    // RocksDB state, too (one replay checks both).
     Path byVariant = tmp.resolve("by-variant.jsonl");
     Files.write(byVariant, linesByVariant(events));
     Path sortedAlerts = tmp.resolve("out/sorted-alerts.jsonl");
     StringWriter unused = new StringWriter();
     assertThat(run(unused, "replay", "--input", byVariant.toString(), "--job", "jobs/demo.yaml",
+        "--state-backend", "rocksdb",
         "--alerts-out", sortedAlerts.toString(), "--dead-letters-out", deadLetters.toString())).isZero();
     assertThat(Files.readAllLines(sortedAlerts)).isEqualTo(Files.readAllLines(alerts));
     assertThat(Files.readAllLines(deadLetters)).isEmpty();
@@ -110,6 +112,17 @@ class ReplayCommandTest {
 
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("windows.size").doesNotContain("\tat ");
+  }
+
+  @Test
+  void shouldRejectAnUnknownStateBackend() throws Exception {
+    Path events = tmp.resolve("e.jsonl");
+    Files.writeString(events, "");
+    StringWriter err = new StringWriter();
+    int code = run(err, "replay", "--input", events.toString(), "--state-backend", "memory", "--alerts-out",
+        tmp.resolve("a.jsonl").toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--state-backend").contains("memory");
   }
 
   @Test
