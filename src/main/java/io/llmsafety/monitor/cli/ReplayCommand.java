@@ -66,9 +66,15 @@ final class ReplayCommand implements Callable<Integer> {
     }
     JobSpec job = jobOption.load();
     long start = System.nanoTime();
-    ReplayInput.Prepared prepared = keepOrder ? new ReplayInput.Prepared(input, -1, 0)
-        : ReplayInput.prepare(input, job.eventTime().maxOutOfOrderness().toMillis(),
-            Path.of(System.getProperty("java.io.tmpdir")));
+    ReplayInput.Prepared prepared;
+    try {
+      prepared = keepOrder ? ReplayInput.check(input)
+          : ReplayInput.prepare(input, job.eventTime().maxOutOfOrderness().toMillis(),
+              Path.of(System.getProperty("java.io.tmpdir")));
+    } catch (java.io.IOException e) {
+      spec.commandLine().getErr().println("replay: cannot read --input " + input + ": " + e.getMessage());
+      return 2;
+    }
     if (prepared.sorted()) {
       System.err.printf(Locale.ROOT, "replay: %s is not in event-time order (%,d of %,d events are more than"
           + " event_time.max_out_of_orderness behind an earlier one); replaying it sorted by timestamp"

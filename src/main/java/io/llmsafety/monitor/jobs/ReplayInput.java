@@ -50,6 +50,17 @@ public final class ReplayInput {
 
   private ReplayInput() {}
 
+  /** Reads {@code input} through (gzip by name) to fail early on an unreadable file; no ordering. */
+  public static Prepared check(Path input) throws IOException {
+    long lines = 0;
+    try (BufferedReader r = reader(input)) {
+      while (r.readLine() != null) {
+        lines++;
+      }
+    }
+    return new Prepared(input, lines, 0);
+  }
+
   /** Checks {@code input}'s order and, if events would be late, writes a sorted copy in {@code tempDir}. */
   public static Prepared prepare(Path input, long maxOutOfOrdernessMillis, Path tempDir) throws IOException {
     long[] times = new long[1 << 16];

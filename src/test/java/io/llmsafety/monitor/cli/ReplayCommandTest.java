@@ -126,6 +126,18 @@ class ReplayCommandTest {
   }
 
   @Test
+  void shouldRejectAFileThatIsNotTheGzipItsNameSaysWithoutAStackTrace() throws Exception {
+    Path fake = tmp.resolve("events.jsonl.gz");
+    Files.writeString(fake, "{\"event_id\":\"a\"}\n");
+    for (String order : new String[] {"--keep-order", "--verbose"}) {
+      StringWriter err = new StringWriter();
+      int code = run(err, "replay", order, "--input", fake.toString(), "--alerts-out", tmp.resolve("a.jsonl").toString());
+      assertThat(code).isEqualTo(2);
+      assertThat(err.toString()).contains("cannot read --input").contains("GZIP").doesNotContain("\tat ");
+    }
+  }
+
+  @Test
   void shouldRejectAMissingInputFile() {
     StringWriter err = new StringWriter();
     int code = run(err, "replay", "--input", tmp.resolve("nope.jsonl").toString(), "--alerts-out",
