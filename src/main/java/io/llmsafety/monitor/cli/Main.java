@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Continuous safety monitoring of fine-tuned LLM variants on Apache Flink and Kafka.",
     subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, EvalCommand.class, TrainCommand.class,
-        SimulateCommand.class, EvaluateDetectionCommand.class})
+        SimulateCommand.class, EvaluateDetectionCommand.class, ValidateCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec

@@ -126,6 +126,11 @@ public final class RateTest {
     return BernoulliCusum.thresholdForArl0(CHARTS * settings.arl0());
   }
 
+  /** CUSUM charts per test, each at {@code ARL0 × charts} so that together they keep ARL0. */
+  public static int charts() {
+    return CHARTS;
+  }
+
   /** The reference window's observed rate (what a reader compares with), not the tuned p0. */
   public double baselineRate() {
     if (!SOURCE_REFERENCE_WINDOW.equals(baselineSource)) {

@@ -126,7 +126,16 @@ public final class ScoreDrift {
   }
 
   private double alpha() {
+    return alpha(settings);
+  }
+
+  private static double alpha(Settings settings) {
     return Math.min(0.5, settings.windowEvents() / settings.arl0());
+  }
+
+  /** The threshold with all {@code bins} distinct (lower when tied reference scores merge bins). */
+  public static double nominalThreshold(Settings settings) {
+    return chiSquareUpperQuantile(settings.bins() - 1, alpha(settings));
   }
 
   /** Forgets the reference and any episode. */

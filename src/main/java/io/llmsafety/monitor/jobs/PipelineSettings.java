@@ -38,7 +38,7 @@ public record PipelineSettings(
    * score drift. The repeated-payload check shares the miner's alarm and has no rate-based budget
    * (its false-alarm bound is a hash-collision probability, see RepeatedPayloads).
    */
-  static final int TESTS_PER_VARIANT = 6;
+  public static final int TESTS_PER_VARIANT = 6;
 
   private static RateTest.Settings rate(DriftDetectorSpec d, int referenceEvents, double arl0) {
     return new RateTest.Settings(d.enabled(), referenceEvents, d.minShift(), d.severity().code(), arl0);
