@@ -133,6 +133,9 @@ public final class EventParser implements Serializable {
           null,
           payload(bytes, text));
     }
+    if (OtlpGenAiSpans.isTraceExport(root)) {
+      return spans(root);
+    }
     // Read the ids leniently first so that any rejection below can still be attributed.
     String eventId = peekId(root, "event_id", false);
     String variantId = peekId(root, "variant_id", true);
@@ -147,6 +150,53 @@ public final class EventParser implements Serializable {
           eventId,
           variantId,
           payload(bytes, text));
+    }
+  }
+
+  /** Each model-call span of an OTLP trace export, validated as an input event of its own. */
+  private ParseResult spans(JsonNode root) {
+    java.util.List<ParseResult> results = new java.util.ArrayList<>();
+    int[] skipped = {0};
+    OtlpGenAiSpans.forEachSpan(root, (span, event) -> {
+      if (event == null) {
+        skipped[0]++;
+        return;
+      }
+      String spanJson = compact(span);
+      ParseResult r = validate(event, null, spanJson);
+      String hint = OtlpGenAiSpans.contentHint(event);
+      if (r instanceof ParseResult.Rejected rejected && hint != null) {
+        DeadLetter d = rejected.deadLetter();
+        r = reject(RejectReason.valueOf(reasonName(d.reason())), d.detail() + hint, d.eventId(), d.variantId(), spanJson);
+      }
+      results.add(r);
+    });
+    return new ParseResult.Batch(results, skipped[0]);
+  }
+
+  private static String reasonName(String code) {
+    for (RejectReason r : RejectReason.values()) {
+      if (r.code().equals(code)) {
+        return r.name();
+      }
+    }
+    return RejectReason.MALFORMED_JSON.name();
+  }
+
+  private static String compact(JsonNode node) {
+    try {
+      return COMPACT_WRITER.writeValueAsString(node);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** {@code text} parsed with this parser's limits, or null when it is not JSON. */
+  static JsonNode readTreeOrNull(String text) {
+    try {
+      return READER.readTree(text);
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 

@@ -48,6 +48,17 @@ public final class ParseAndScoreFunction extends ProcessFunction<String, ScoredE
   public void processElement(String record, Context ctx, Collector<ScoredEvent> out) {
     metrics.inputRecord();
     ParseResult result = parser.parse(record);
+    if (result instanceof ParseResult.Batch batch) {
+      metrics.otlpSpansSkipped(batch.skippedSpans());
+      for (ParseResult r : batch.results()) {
+        emit(r, ctx, out);
+      }
+      return;
+    }
+    emit(result, ctx, out);
+  }
+
+  private void emit(ParseResult result, Context ctx, Collector<ScoredEvent> out) {
     if (result instanceof ParseResult.Rejected rejected) {
       metrics.deadLetter(rejected.deadLetter().reason());
       ctx.output(DEAD_LETTERS, rejected.deadLetter());

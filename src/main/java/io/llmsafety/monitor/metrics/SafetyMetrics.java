@@ -155,6 +155,14 @@ public final class SafetyMetrics {
     counter("llm.safety.dead.letters", "Input records rejected to the dead-letter output", "reason", reason).increment(count);
   }
 
+  /** Spans of an OTLP trace export that were not model calls (embeddings, tools, HTTP, ...). */
+  public void otlpSpansSkipped(int count) {
+    if (count > 0) {
+      counter("llm.safety.otlp.spans.skipped", "Spans of OTLP trace exports that are not model calls, so not events",
+          "reason", "not_a_model_call").increment(count);
+    }
+  }
+
   public void lateEvent(String variantId) {
     counter("llm.safety.late.events", "Events that arrived behind the watermark (dead-lettered as late)",
         "model_variant", labeler.label(variantId)).increment();

@@ -102,6 +102,33 @@ class ReplayCommandTest {
   }
 
   @Test
+  @Timeout(120)
+  void shouldReplayOtlpTraceExportsBesideContractEvents() throws Exception {
+    String export;
+    try (var in = getClass().getResourceAsStream("/otlp/genai-trace-export.json")) {
+      export = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).replace("\n", "");
+    }
+    Path events = tmp.resolve("mixed.jsonl");
+    Files.write(events, List.of(export,
+        "{\"event_id\":\"c1\",\"timestamp\":1793577610000,\"variant_id\":\"acme-support-lora-7\",\"prompt\":\"Hi\","
+            + "\"response\":\"Hello! How can I help?\"}"));
+    Path windows = tmp.resolve("w.jsonl");
+    Path dead = tmp.resolve("d.jsonl");
+    Path metrics = tmp.resolve("m.txt");
+    assertThat(run(new StringWriter(), "replay", "--input", events.toString(), "--alerts-out", tmp.resolve("a.jsonl").toString(),
+        "--windows-out", windows.toString(), "--dead-letters-out", dead.toString(), "--metrics-out", metrics.toString()))
+        .isZero();
+    long scored = 0;
+    for (String w : Files.readAllLines(windows)) {
+      scored += AlertJson.mapper().readTree(w).path("events").asLong();
+    }
+    assertThat(scored).isEqualTo(4); // three model-call spans and the contract event
+    assertThat(Files.readAllLines(dead)).singleElement()
+        .satisfies(d -> assertThat(d).contains("missing_prompt").contains("eee19b7ec3c1b179"));
+    assertThat(Files.readString(metrics)).containsPattern("llm_safety_otlp_spans_skipped_total\\{[^}]*\\} 2\\.0");
+  }
+
+  @Test
   void shouldRejectABadJobSpecNamingTheField() throws Exception {
     Path spec = tmp.resolve("bad.yaml");
     Files.writeString(spec, "windows:\n  size: -5m\n");
