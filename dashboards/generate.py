@@ -361,7 +361,9 @@ def pipeline():
 
     L.row("Throughput and input quality")
     L.add(timeseries("Events in and out", "Records read (in) against records scored and records dead-lettered (out): "
-                     "in = scored + dead-lettered + duplicates when the job keeps up.", "ops",
+                     "in = scored + dead-lettered + duplicates when the job keeps up (an OTLP trace export is one record "
+                     "with a span per model call: more out than in, and llm_safety_otlp_spans_skipped_total counts "
+                     "its other spans).", "ops",
                      [target(f"sum(rate(llm_safety_input_records_total{{{JOB}}}[$__rate_interval]))", "in: read"),
                       target(f"sum(rate(llm_safety_events_total{{{JOB}}}[$__rate_interval]))", "out: scored", ref="B"),
                       target(f"sum(rate(llm_safety_dead_letters_total{{{JOB}}}[$__rate_interval]))", "out: dead-lettered", ref="C")]),
