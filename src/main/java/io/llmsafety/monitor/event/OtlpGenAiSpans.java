@@ -25,6 +25,7 @@ import java.util.Set;
  *       gen_ai.prompt.N.role} / {@code .content} attributes (OpenLLMetry), else {@code gen_ai.prompt};
  *   <li>response: the first message of {@code gen_ai.output.messages}, else {@code
  *       gen_ai.completion.0.content}, else {@code gen_ai.completion}.
+ *   <li>older conventions' span events count as those last attributes ({@link #contentFromEvents}).
  * </ul>
  *
  * <p>Spans of other operations (embeddings, tools, agents, HTTP) are skipped and counted, not
@@ -52,6 +53,7 @@ final class OtlpGenAiSpans {
         for (JsonNode span : scopeSpans.path("spans")) {
           Map<String, JsonNode> attrs = new HashMap<>(resource);
           attrs.putAll(attributes(span.path("attributes")));
+          contentFromEvents(span.path("events"), attrs);
           visitor.visit(span, toEvent(span, attrs));
         }
       }
@@ -111,6 +113,58 @@ final class OtlpGenAiSpans {
           + " GenAI instrumentation, e.g. OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true)";
     }
     return null;
+  }
+
+  /**
+   * Content recorded on span events by older GenAI conventions, as the attribute the newer ones
+   * use, unless the span has that attribute: {@code gen_ai.content.prompt} / {@code
+   * gen_ai.content.completion} events (their {@code gen_ai.prompt} / {@code gen_ai.completion}
+   * attribute), and {@code gen_ai.user.message} / {@code gen_ai.choice} events (their {@code
+   * content}, or a {@code message} holding it).
+   */
+  private static void contentFromEvents(JsonNode events, Map<String, JsonNode> attrs) {
+    String lastUser = null;
+    String firstChoice = null;
+    for (JsonNode event : events) {
+      Map<String, JsonNode> a = attributes(event.path("attributes"));
+      switch (event.path("name").asText("")) {
+        case "gen_ai.content.prompt" -> copyIfAbsent(a, "gen_ai.prompt", attrs);
+        case "gen_ai.content.completion" -> copyIfAbsent(a, "gen_ai.completion", attrs);
+        case "gen_ai.user.message" -> lastUser = eventContent(a, lastUser);
+        case "gen_ai.choice" -> firstChoice = firstChoice != null ? firstChoice : eventContent(a, null);
+        default -> { }
+      }
+    }
+    if (lastUser != null) {
+      attrs.putIfAbsent("gen_ai.prompt", NODES.objectNode().put("stringValue", lastUser));
+    }
+    if (firstChoice != null) {
+      attrs.putIfAbsent("gen_ai.completion", NODES.objectNode().put("stringValue", firstChoice));
+    }
+  }
+
+  private static void copyIfAbsent(Map<String, JsonNode> from, String key, Map<String, JsonNode> to) {
+    if (from.containsKey(key)) {
+      to.putIfAbsent(key, from.get(key));
+    }
+  }
+
+  private static String eventContent(Map<String, JsonNode> a, String otherwise) {
+    String content = string(a.get("content"));
+    if (content != null) {
+      return content;
+    }
+    JsonNode message = a.get("message");
+    if (message != null) {
+      JsonNode m = plain(message);
+      if (m.isTextual()) {
+        m = EventParser.readTreeOrNull(m.asText());
+      }
+      if (m != null && m.path("content").isTextual()) {
+        return m.path("content").asText();
+      }
+    }
+    return otherwise;
   }
 
   private static String prompt(Map<String, JsonNode> attrs) {

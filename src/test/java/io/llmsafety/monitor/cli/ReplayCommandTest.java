@@ -122,7 +122,7 @@ class ReplayCommandTest {
     for (String w : Files.readAllLines(windows)) {
       scored += AlertJson.mapper().readTree(w).path("events").asLong();
     }
-    assertThat(scored).isEqualTo(4); // three model-call spans and the contract event
+    assertThat(scored).isEqualTo(5); // four model-call spans with content and the contract event
     assertThat(Files.readAllLines(dead)).singleElement()
         .satisfies(d -> assertThat(d).contains("missing_prompt").contains("eee19b7ec3c1b179"));
     assertThat(Files.readString(metrics)).containsPattern("llm_safety_otlp_spans_skipped_total\\{[^}]*\\} 2\\.0");

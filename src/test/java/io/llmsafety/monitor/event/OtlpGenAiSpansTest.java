@@ -25,7 +25,7 @@ class OtlpGenAiSpansTest {
     ParseResult.Batch batch = (ParseResult.Batch) result;
     assertThat(batch.skippedSpans()).isEqualTo(2); // the embeddings span and the HTTP span
     List<ParseResult> r = batch.results();
-    assertThat(r).hasSize(4);
+    assertThat(r).hasSize(5);
 
     // Semantic conventions 1.37+: messages as a JSON string; the last user message is the prompt.
     InteractionEvent json = ((ParseResult.Accepted) r.get(0)).event();
@@ -49,8 +49,13 @@ class OtlpGenAiSpansTest {
     assertThat(flat.prompt()).isEqualTo("What is a tort?");
     assertThat(flat.response()).isEqualTo("A civil wrong that causes harm.");
 
+    // Older conventions: content on span events (the last user message, the first choice).
+    InteractionEvent events = ((ParseResult.Accepted) r.get(3)).event();
+    assertThat(events.prompt()).isEqualTo("Where is my order?");
+    assertThat(events.response()).isEqualTo("It ships tomorrow.");
+
     // A model call without captured content: dead-lettered, saying how to turn capture on.
-    DeadLetter d = ((ParseResult.Rejected) r.get(3)).deadLetter();
+    DeadLetter d = ((ParseResult.Rejected) r.get(4)).deadLetter();
     assertThat(d.reason()).isEqualTo("missing_prompt");
     assertThat(d.eventId()).isEqualTo("5b8efff798038103d269b633813fc611-eee19b7ec3c1b179");
     assertThat(d.variantId()).isEqualTo("acme-support-lora-7");
