@@ -64,6 +64,30 @@ class OtlpGenAiSpansTest {
   }
 
   @Test
+  void oddShapesAreSkippedOrRejectedNeverThrown() {
+    String[] odd = {
+      "{\"resourceSpans\":5}",
+      "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":\"x\",\"events\":7}]}]}]}",
+      "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[{\"key\":5},{\"value\":{}},"
+          + "{\"key\":\"gen_ai.operation.name\",\"value\":{\"intValue\":\"x\"}}]}]}]}]}",
+      "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"spanId\":\"s\",\"endTimeUnixNano\":\"soon\","
+          + "\"attributes\":[{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}},"
+          + "{\"key\":\"gen_ai.input.messages\",\"value\":{\"stringValue\":\"[not json\"}},"
+          + "{\"key\":\"gen_ai.output.messages\",\"value\":{\"arrayValue\":{\"values\":[{\"stringValue\":\"x\"}]}}}]}]}]}]}",
+    };
+    for (String record : odd) {
+      ParseResult r = PARSER.parse(record);
+      assertThat(r).as(record).isInstanceOf(ParseResult.Batch.class);
+      for (ParseResult one : ((ParseResult.Batch) r).results()) {
+        assertThat(one).as(record).isInstanceOf(ParseResult.Rejected.class);
+      }
+    }
+    ParseResult.Batch last = (ParseResult.Batch) PARSER.parse(odd[3]);
+    assertThat(last.results()).singleElement().satisfies(one ->
+        assertThat(((ParseResult.Rejected) one).deadLetter().reason()).isEqualTo("invalid_timestamp")); // checked before the missing variant
+  }
+
+  @Test
   void aSpanIsValidatedLikeAnyEvent() {
     String noEnd = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"t\",\"spanId\":\"s\","
         + "\"attributes\":[{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}},"
