@@ -76,7 +76,7 @@ final class ReplayCommand implements Callable<Integer> {
       return 2;
     }
     if (prepared.sorted()) {
-      System.err.printf(Locale.ROOT, "replay: %s is not in event-time order (%,d of %,d events are more than"
+      System.err.printf(Locale.ROOT, "replay: %s is not in event-time order (%,d of %,d lines are more than"
           + " event_time.max_out_of_orderness behind an earlier one); replaying it sorted by timestamp"
           + " (--keep-order replays it as it is)%n", input, prepared.late(), prepared.lines());
     }

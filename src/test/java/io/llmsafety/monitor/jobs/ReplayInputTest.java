@@ -87,5 +87,11 @@ class ReplayInputTest {
     assertThat(ReplayInput.timestampOrMin("{\"event_id\":\"a\"}")).isEqualTo(Long.MIN_VALUE);
     assertThat(ReplayInput.timestampOrMin("[1,2]")).isEqualTo(Long.MIN_VALUE);
     assertThat(ReplayInput.timestampOrMin("{\"timestamp\": 5, broken")).isEqualTo(5);
+    // OTLP trace exports: the earliest span end, in ms.
+    assertThat(ReplayInput.timestampOrMin("{\"resourceSpans\":[{\"resource\":{},\"scopeSpans\":[{\"spans\":["
+        + "{\"endTimeUnixNano\":\"1793577609000000000\",\"attributes\":[{\"key\":\"k\",\"value\":{\"intValue\":\"1\"}}]},"
+        + "{\"endTimeUnixNano\":\"1793577601250000000\"},{\"endTimeUnixNano\":\"soon\"}]}]}]}"))
+        .isEqualTo(1_793_577_601_250L);
+    assertThat(ReplayInput.timestampOrMin("{\"resourceSpans\":[]}")).isEqualTo(Long.MIN_VALUE);
   }
 }
