@@ -70,7 +70,7 @@ final class ReplayCommand implements Callable<Integer> {
     try {
       prepared = keepOrder ? ReplayInput.check(input)
           : ReplayInput.prepare(input, job.eventTime().maxOutOfOrderness().toMillis(),
-              Path.of(System.getProperty("java.io.tmpdir")));
+              Path.of(System.getProperty("java.io.tmpdir")), job.input().fields().get("timestamp"));
     } catch (java.io.IOException e) {
       spec.commandLine().getErr().println("replay: cannot read --input " + input + ": " + e.getMessage());
       return 2;

@@ -39,6 +39,11 @@ final class ValidateCommand implements Callable<Integer> {
     var t = job.kafka().topics();
     out.printf(Locale.ROOT, "kafka %s: %s -> alerts %s, dead letters %s, windows %s; control %s%n",
         job.kafka().bootstrapServers(), t.input(), t.alerts(), t.deadLetter(), t.windowMetrics(), t.control());
+    var fields = job.input().fields();
+    out.printf(Locale.ROOT, "input: %s%n", fields.isEmpty() ? "the contract's field names (DESIGN.md section 3), or OTLP/JSON traces"
+        : fields.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+            .map(f -> f.getKey() + " <- " + f.getValue()).collect(java.util.stream.Collectors.joining(", "))
+            + "; other fields by their contract names");
     ScoringSpec s = job.scoring();
     out.printf(Locale.ROOT, "scoring: %s (upstream harm <- scores.%s, prompt risk <- scores.%s); refusal >= %.2f,"
         + " harmful >= %.2f, risky prompt >= %.2f; remote judge %s%n",

@@ -55,10 +55,18 @@ public final class EventParser implements Serializable {
   private static final ObjectReader READER = MAPPER.reader();
   private static final ObjectWriter COMPACT_WRITER = MAPPER.writer();
 
+  /** Contract field -> JSON Pointer into the record (job spec {@code input.fields}); empty = the contract's own names. */
+  private final Map<String, String> fields;
+  private transient Map<String, com.fasterxml.jackson.core.JsonPointer> pointers;
   private final int maxRecordBytes;
   private final int maxTextChars;
 
   public EventParser(int maxRecordBytes, int maxTextChars) {
+    this(maxRecordBytes, maxTextChars, Map.of());
+  }
+
+  private EventParser(int maxRecordBytes, int maxTextChars, Map<String, String> fields) {
+    this.fields = Map.copyOf(fields);
     if (maxRecordBytes < 1) {
       throw new IllegalArgumentException("maxRecordBytes must be >= 1, got " + maxRecordBytes);
     }
@@ -71,6 +79,43 @@ public final class EventParser implements Serializable {
 
   public static EventParser withDefaults() {
     return new EventParser(DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_TEXT_CHARS);
+  }
+
+  /**
+   * This parser reading each mapped contract field from a JSON Pointer into the record instead of
+   * from its own name (a producer's format as is: {@code variant_id} from {@code /model}, say).
+   * A mapped field the record lacks is absent, even if the record has a field of the contract's name.
+   *
+   * @throws IllegalArgumentException for a pointer that does not compile
+   */
+  public EventParser withFields(Map<String, String> contractFieldPointers) {
+    contractFieldPointers.values().forEach(com.fasterxml.jackson.core.JsonPointer::compile);
+    return new EventParser(maxRecordBytes, maxTextChars, contractFieldPointers);
+  }
+
+  /** The record with its mapped fields moved to their contract names (other fields as they are). */
+  private JsonNode mapped(JsonNode root) {
+    if (fields.isEmpty()) {
+      return root;
+    }
+    Map<String, com.fasterxml.jackson.core.JsonPointer> p = pointers;
+    if (p == null) {
+      p = new HashMap<>();
+      for (Map.Entry<String, String> f : fields.entrySet()) {
+        p.put(f.getKey(), com.fasterxml.jackson.core.JsonPointer.compile(f.getValue()));
+      }
+      pointers = p;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode out = ((com.fasterxml.jackson.databind.node.ObjectNode) root).deepCopy();
+    for (Map.Entry<String, com.fasterxml.jackson.core.JsonPointer> f : p.entrySet()) {
+      JsonNode value = root.at(f.getValue());
+      if (value.isMissingNode()) {
+        out.remove(f.getKey());
+      } else {
+        out.set(f.getKey(), value);
+      }
+    }
+    return out;
   }
 
   public int maxRecordBytes() {
@@ -136,6 +181,11 @@ public final class EventParser implements Serializable {
     if (OtlpGenAiSpans.isTraceExport(root)) {
       return spans(root);
     }
+    return validateContract(mapped(root), bytes, text);
+  }
+
+  /** {@code root}, an object in the contract's own field names, as an event or a rejection. */
+  private ParseResult validateContract(JsonNode root, byte[] bytes, String text) {
     // Read the ids leniently first so that any rejection below can still be attributed.
     String eventId = peekId(root, "event_id", false);
     String variantId = peekId(root, "variant_id", true);
@@ -163,7 +213,7 @@ public final class EventParser implements Serializable {
         return;
       }
       String spanJson = compact(span);
-      ParseResult r = validate(event, null, spanJson);
+      ParseResult r = validateContract(event, null, spanJson);
       String hint = OtlpGenAiSpans.contentHint(event);
       if (r instanceof ParseResult.Rejected rejected && hint != null) {
         DeadLetter d = rejected.deadLetter();

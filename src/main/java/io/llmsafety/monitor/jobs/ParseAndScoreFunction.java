@@ -37,7 +37,7 @@ public final class ParseAndScoreFunction extends ProcessFunction<String, ScoredE
 
   @Override
   public void open(OpenContext openContext) {
-    parser = EventParser.withDefaults();
+    parser = EventParser.withDefaults().withFields(settings.inputFields());
     scorers = ScorerSet.builtin();
     metrics = SafetyMetrics.get();
     // On a cluster: label bounds and this TaskManager's /metrics endpoint (see WorkerMetrics).

@@ -79,7 +79,7 @@ public record PipelineSettings(
     ScoringSpec s = spec.scoring();
     ScoringSettings scoring = new ScoringSettings(ScoringSettings.Policy.valueOf(s.policy().name()), s.upstream().harm(),
         s.upstream().promptRisk(), s.refusalThreshold(), s.harmThreshold(), s.promptRiskThreshold(), b.maxNgram(),
-        spec.alerts().includeText());
+        spec.alerts().includeText(), spec.input().fields());
     EventTimeSpec t = spec.eventTime();
     return new PipelineSettings(scoring, monitor, new AlertFactory(spec.alerts().runbookBaseUrl(), spec.alerts().includeText()),
         t.maxOutOfOrderness().toMillis(), t.idleness().toMillis(), t.dedupHorizon().toMillis(), t.variantTtl().toMillis(),

@@ -65,6 +65,17 @@ public final class ReplayInput {
 
   /** Checks {@code input}'s order and, if events would be late, writes a sorted copy in {@code tempDir}. */
   public static Prepared prepare(Path input, long maxOutOfOrdernessMillis, Path tempDir) throws IOException {
+    return prepare(input, maxOutOfOrdernessMillis, tempDir, null);
+  }
+
+  /**
+   * As {@link #prepare(Path, long, Path)}, reading each record's time at {@code timestampPointer}
+   * (the job spec's {@code input.fields.timestamp}) when it is not null.
+   */
+  public static Prepared prepare(Path input, long maxOutOfOrdernessMillis, Path tempDir, String timestampPointer)
+      throws IOException {
+    com.fasterxml.jackson.core.JsonPointer pointer =
+        timestampPointer == null ? null : com.fasterxml.jackson.core.JsonPointer.compile(timestampPointer);
     long[] times = new long[1 << 16];
     int lines = 0;
     long late = 0;
@@ -72,7 +83,7 @@ public final class ReplayInput {
     long previous = Long.MIN_VALUE;
     try (BufferedReader r = reader(input)) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
-        long read = timestampOrMin(line);
+        long read = pointer == null ? timestampOrMin(line) : timestampAtOrMin(line, pointer);
         long t = read == Long.MIN_VALUE ? previous : read;
         if (read != Long.MIN_VALUE && newest != Long.MIN_VALUE && read < newest - maxOutOfOrdernessMillis) {
           late++;
@@ -148,6 +159,25 @@ public final class ReplayInput {
       in = new GZIPInputStream(in, 1 << 16);
     }
     return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper TREES = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** The time at {@code pointer} in a JSON line (as {@link #timestampOrMin} reads a value), or {@code Long.MIN_VALUE}. */
+  static long timestampAtOrMin(String line, com.fasterxml.jackson.core.JsonPointer pointer) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode v = TREES.readTree(line).at(pointer);
+      if (v.isTextual()) {
+        return OffsetDateTime.parse(v.asText().strip(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
+      }
+      if (v.isIntegralNumber() && v.canConvertToLong()) {
+        return v.longValue();
+      }
+      double d = v.isNumber() ? v.doubleValue() : Double.NaN;
+      return Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) <= 1e15 ? (long) d : Long.MIN_VALUE;
+    } catch (IOException | RuntimeException e) {
+      return Long.MIN_VALUE;
+    }
   }
 
   /**

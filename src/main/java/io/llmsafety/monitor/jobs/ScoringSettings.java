@@ -14,7 +14,18 @@ public record ScoringSettings(
     double harmThreshold,
     double promptRiskThreshold,
     int maxNgram,
-    boolean includeText) implements Serializable {
+    boolean includeText,
+    java.util.Map<String, String> inputFields) implements Serializable {
+
+  public ScoringSettings {
+    inputFields = java.util.Map.copyOf(inputFields);
+  }
+
+  public ScoringSettings(Policy policy, String upstreamHarm, String upstreamPromptRisk, double refusalThreshold,
+      double harmThreshold, double promptRiskThreshold, int maxNgram, boolean includeText) {
+    this(policy, upstreamHarm, upstreamPromptRisk, refusalThreshold, harmThreshold, promptRiskThreshold, maxNgram,
+        includeText, java.util.Map.of());
+  }
 
   /** prefer_upstream: upstream when present, else built-in; max: the larger; builtin: ignore upstream. */
   public enum Policy {
@@ -26,7 +37,7 @@ public record ScoringSettings(
   /** The same scoring with text kept on the scored events, for an operator downstream that needs it. */
   public ScoringSettings keepingText() {
     return new ScoringSettings(policy, upstreamHarm, upstreamPromptRisk, refusalThreshold, harmThreshold, promptRiskThreshold,
-        maxNgram, true);
+        maxNgram, true, inputFields);
   }
 
   public static ScoringSettings defaults() {

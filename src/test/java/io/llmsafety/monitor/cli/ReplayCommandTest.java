@@ -129,6 +129,36 @@ class ReplayCommandTest {
   }
 
   @Test
+  @Timeout(120)
+  void shouldReplayAProducersOwnFormatThroughInputFieldsSortedByItsTimeField() throws Exception {
+    Path spec = tmp.resolve("own-format.yaml");
+    Files.writeString(spec, "input:\n  fields:\n    event_id: /id\n    timestamp: /created_at\n    variant_id: /model\n"
+        + "    prompt: /request/input\n    response: /output/text\n");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      // Two models, written model by model: the second one's records are hours behind the first's.
+      String model = i < 20 ? "acme-a" : "acme-b";
+      long t = 1_793_577_600_000L + (i % 20) * 600_000L;
+      lines.add("{\"id\":\"r" + i + "\",\"created_at\":" + t + ",\"model\":\"" + model
+          + "\",\"request\":{\"input\":\"What is a tort?\"},\"output\":{\"text\":\"A civil wrong.\"}}");
+    }
+    Path events = tmp.resolve("own.jsonl");
+    Files.write(events, lines);
+    Path windows = tmp.resolve("own-windows.jsonl");
+    Path dead = tmp.resolve("own-dead.jsonl");
+    assertThat(run(new StringWriter(), "replay", "--input", events.toString(), "--job", spec.toString(),
+        "--alerts-out", tmp.resolve("own-alerts.jsonl").toString(), "--windows-out", windows.toString(),
+        "--dead-letters-out", dead.toString())).isZero();
+    java.util.Map<String, Long> byVariant = new java.util.TreeMap<>();
+    for (String w : Files.readAllLines(windows)) {
+      JsonNode node = AlertJson.mapper().readTree(w);
+      byVariant.merge(node.path("variant_id").asText(), node.path("events").asLong(), Long::sum);
+    }
+    assertThat(byVariant).containsExactly(java.util.Map.entry("acme-a", 20L), java.util.Map.entry("acme-b", 20L));
+    assertThat(Files.readAllLines(dead)).isEmpty();
+  }
+
+  @Test
   void shouldRejectABadJobSpecNamingTheField() throws Exception {
     Path spec = tmp.resolve("bad.yaml");
     Files.writeString(spec, "windows:\n  size: -5m\n");

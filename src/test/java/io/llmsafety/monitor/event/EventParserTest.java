@@ -358,4 +358,53 @@ class EventParserTest {
     assertThat(rejected(parser.parse((byte[]) null)).reason()).isEqualTo("malformed_json");
     assertThat(rejected(parser.parse((String) null)).reason()).isEqualTo("malformed_json");
   }
+
+  // ---- input.fields: a producer's own format through JSON Pointers ----
+
+  private static final EventParser MAPPED = EventParser.withDefaults().withFields(java.util.Map.of(
+      "event_id", "/id", "timestamp", "/created_at", "variant_id", "/model", "prompt", "/request/input",
+      "response", "/output/text", "tenant", "/labels/team~1name"));
+
+  @Test
+  void readsAProducersOwnFormatThroughJsonPointers() {
+    ParseResult r = MAPPED.parse("{\"id\":\"x1\",\"created_at\":\"2026-11-02T09:00:00Z\",\"model\":\"acme-lora-7\","
+        + "\"request\":{\"input\":\"How do I reset my router?\"},\"output\":{\"text\":\"Hold the button.\"},"
+        + "\"labels\":{\"team/name\":\"support\"},\"prompt\":\"not this one\",\"base_model\":\"llama-3.1-8b\"}");
+    assertThat(r).isInstanceOf(ParseResult.Accepted.class);
+    InteractionEvent e = ((ParseResult.Accepted) r).event();
+    assertThat(e.eventId()).isEqualTo("x1");
+    assertThat(e.timestampMillis()).isEqualTo(1_793_610_000_000L);
+    assertThat(e.variantId()).isEqualTo("acme-lora-7");
+    assertThat(e.prompt()).isEqualTo("How do I reset my router?"); // the mapping wins over a field of the contract's name
+    assertThat(e.response()).isEqualTo("Hold the button.");
+    assertThat(e.tenant()).isEqualTo("support"); // "~1" escapes "/" in a pointer
+    assertThat(e.baseModel()).isEqualTo("llama-3.1-8b"); // unmapped: its contract name
+  }
+
+  @Test
+  void aMappedFieldTheRecordLacksIsMissingWithTheUsualReason() {
+    ParseResult r = MAPPED.parse("{\"id\":\"x2\",\"created_at\":\"2026-11-02T09:00:00Z\",\"variant_id\":\"v\","
+        + "\"request\":{\"input\":\"p\"},\"output\":{\"text\":\"r\"}}");
+    assertThat(r).isInstanceOf(ParseResult.Rejected.class);
+    DeadLetter d = ((ParseResult.Rejected) r).deadLetter();
+    assertThat(d.reason()).isEqualTo("missing_variant_id");
+    assertThat(d.eventId()).isEqualTo("x2");
+  }
+
+  @Test
+  void survivesSerializationAndRejectsABadPointer() throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(MAPPED);
+    }
+    EventParser copy;
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (EventParser) in.readObject();
+    }
+    assertThat(copy.parse("{\"id\":\"x3\",\"created_at\":1793610000000,\"model\":\"m\",\"request\":{\"input\":\"p\"},"
+        + "\"output\":{\"text\":\"r\"}}")).isInstanceOf(ParseResult.Accepted.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> EventParser.withDefaults().withFields(java.util.Map.of("variant_id", "model")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -29,7 +29,8 @@ public record JobSpec(
     DetectorsSpec detectors,
     AlertsSpec alerts,
     MetricsSpec metrics,
-    AlertmanagerSpec alertmanager)
+    AlertmanagerSpec alertmanager,
+    InputSpec input)
     implements Serializable {
 
   public static final String DEFAULT_RESOURCE = "/jobs/default.yaml";
@@ -45,6 +46,7 @@ public record JobSpec(
     Objects.requireNonNull(alerts, "alerts");
     Objects.requireNonNull(metrics, "metrics");
     Objects.requireNonNull(alertmanager, "alertmanager");
+    Objects.requireNonNull(input, "input");
   }
 
   /** Reads a spec file, resolving placeholders from the process environment. */
@@ -86,6 +88,6 @@ public record JobSpec(
   }
 
   public JobSpec withKafka(KafkaSpec kafka) {
-    return new JobSpec(name, kafka, flink, eventTime, windows, scoring, detectors, alerts, metrics, alertmanager);
+    return new JobSpec(name, kafka, flink, eventTime, windows, scoring, detectors, alerts, metrics, alertmanager, input);
   }
 }

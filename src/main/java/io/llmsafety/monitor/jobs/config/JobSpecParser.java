@@ -72,7 +72,8 @@ final class JobSpecParser {
             detectors(top.section("detectors")),
             alerts(top.section("alerts")),
             metrics(top.section("metrics")),
-            alertmanager(top.section("alertmanager")));
+            alertmanager(top.section("alertmanager")),
+            input(top.section("input")));
     top.end();
     // Cross-field: state dropped mid-window would silently reset a variant's statistics.
     if (spec.eventTime().variantTtl().compareTo(spec.windows().size()) < 0) {
@@ -311,6 +312,29 @@ final class JobSpecParser {
     sd.end();
     s.end();
     return new DetectorsSpec(fleet, baseline, risky, harm, benignHarm, overRefusal, backdoor, scoreDrift, payload);
+  }
+
+  private static InputSpec input(Section in) {
+    Section f = in.section("fields");
+    java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+    for (String field : InputSpec.CONTRACT_FIELDS) {
+      String pointer = f.optionalString(field);
+      if (pointer == null) {
+        continue;
+      }
+      try {
+        com.fasterxml.jackson.core.JsonPointer.compile(pointer);
+      } catch (IllegalArgumentException e) {
+        throw f.error(field, "must be a JSON Pointer such as /request/model (RFC 6901), got '" + pointer + "'");
+      }
+      if (pointer.isEmpty()) {
+        throw f.error(field, "must point into the record (a JSON Pointer such as /model), got the empty pointer");
+      }
+      fields.put(field, pointer);
+    }
+    f.end();
+    in.end();
+    return new InputSpec(fields);
   }
 
   private static BaselineSpec baseline(Section b) {

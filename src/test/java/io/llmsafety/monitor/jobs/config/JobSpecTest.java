@@ -54,6 +54,19 @@ class JobSpecTest {
         .hasMessageContaining("max_risk");
   }
 
+  @Test
+  void shouldParseInputFieldPointersAndRejectOnesThatAreNot() {
+    assertThat(parse("name: x\n").input().fields()).isEmpty();
+    assertThat(parse("input:\n  fields:\n    variant_id: /model\n    prompt: /request/input\n").input().fields())
+        .containsEntry("variant_id", "/model").containsEntry("prompt", "/request/input").hasSize(2);
+    assertThatThrownBy(() -> parse("input:\n  fields:\n    variant_id: model\n"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageContaining("input.fields.variant_id").hasMessageContaining("JSON Pointer");
+    assertThatThrownBy(() -> parse("input:\n  fields:\n    model: /model\n"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageContaining("model");
+  }
+
   // ---- packaged specs ----
 
   @Test
