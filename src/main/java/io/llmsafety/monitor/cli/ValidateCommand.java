@@ -1,6 +1,5 @@
 package io.llmsafety.monitor.cli;
 
-import io.llmsafety.monitor.detectors.BernoulliCusum;
 import io.llmsafety.monitor.detectors.RateTest;
 import io.llmsafety.monitor.detectors.ScoreDrift;
 import io.llmsafety.monitor.detectors.VariantMonitor;
@@ -91,7 +90,7 @@ final class ValidateCommand implements Callable<Integer> {
       return;
     }
     out.printf(Locale.ROOT, "  %-19s %-8s ARL0 %.3g %s events, h = %.2f per chart, tuned to +%.3f / +%.3f / +%.3f%n",
-        kind, r.severity(), r.arl0(), segment, BernoulliCusum.thresholdForArl0(RateTest.charts() * r.arl0()),
+        kind, r.severity(), r.arl0(), segment, RateTest.thresholdFor(r),
         r.minShift() / 3, r.minShift(), 3 * r.minShift());
   }
 }

@@ -123,12 +123,12 @@ public final class RateTest {
   }
 
   public double threshold() {
-    return BernoulliCusum.thresholdForArl0(CHARTS * settings.arl0());
+    return thresholdFor(settings);
   }
 
-  /** CUSUM charts per test, each at {@code ARL0 × charts} so that together they keep ARL0. */
-  public static int charts() {
-    return CHARTS;
+  /** The threshold every chart of a test with these settings uses: each at {@code ARL0 × charts}, so together they keep ARL0. */
+  public static double thresholdFor(Settings settings) {
+    return BernoulliCusum.thresholdForArl0(CHARTS * settings.arl0());
   }
 
   /** The reference window's observed rate (what a reader compares with), not the tuned p0. */

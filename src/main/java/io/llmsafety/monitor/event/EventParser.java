@@ -89,8 +89,18 @@ public final class EventParser implements Serializable {
    * @throws IllegalArgumentException for a pointer that does not compile
    */
   public EventParser withFields(Map<String, String> contractFieldPointers) {
-    contractFieldPointers.values().forEach(com.fasterxml.jackson.core.JsonPointer::compile);
-    return new EventParser(maxRecordBytes, maxTextChars, contractFieldPointers);
+    EventParser parser = new EventParser(maxRecordBytes, maxTextChars, contractFieldPointers);
+    parser.pointers = parser.compiledPointers();
+    return parser;
+  }
+
+  /** The pointers of {@link #fields}; transient, so rebuilt once after deserialization. */
+  private Map<String, com.fasterxml.jackson.core.JsonPointer> compiledPointers() {
+    Map<String, com.fasterxml.jackson.core.JsonPointer> p = new HashMap<>();
+    for (Map.Entry<String, String> f : fields.entrySet()) {
+      p.put(f.getKey(), com.fasterxml.jackson.core.JsonPointer.compile(f.getValue()));
+    }
+    return p;
   }
 
   /** The record with its mapped fields moved to their contract names (other fields as they are). */
@@ -100,10 +110,7 @@ public final class EventParser implements Serializable {
     }
     Map<String, com.fasterxml.jackson.core.JsonPointer> p = pointers;
     if (p == null) {
-      p = new HashMap<>();
-      for (Map.Entry<String, String> f : fields.entrySet()) {
-        p.put(f.getKey(), com.fasterxml.jackson.core.JsonPointer.compile(f.getValue()));
-      }
+      p = compiledPointers();
       pointers = p;
     }
     com.fasterxml.jackson.databind.node.ObjectNode out = ((com.fasterxml.jackson.databind.node.ObjectNode) root).deepCopy();
@@ -217,20 +224,11 @@ public final class EventParser implements Serializable {
       String hint = OtlpGenAiSpans.contentHint(event);
       if (r instanceof ParseResult.Rejected rejected && hint != null) {
         DeadLetter d = rejected.deadLetter();
-        r = reject(RejectReason.valueOf(reasonName(d.reason())), d.detail() + hint, d.eventId(), d.variantId(), spanJson);
+        r = new ParseResult.Rejected(new DeadLetter(d.reason(), d.detail() + hint, d.eventId(), d.variantId(), d.payload()));
       }
       results.add(r);
     });
     return new ParseResult.Batch(results, skipped[0]);
-  }
-
-  private static String reasonName(String code) {
-    for (RejectReason r : RejectReason.values()) {
-      if (r.code().equals(code)) {
-        return r.name();
-      }
-    }
-    return RejectReason.MALFORMED_JSON.name();
   }
 
   private static String compact(JsonNode node) {
@@ -338,14 +336,7 @@ public final class EventParser implements Serializable {
     if (isAbsent(node)) {
       throw new Reject(RejectReason.MISSING_TIMESTAMP, "timestamp is required");
     }
-    long millis;
-    if (node.isTextual()) {
-      millis = rfc3339Millis(node.textValue());
-    } else if (node.isNumber()) {
-      millis = epochMillis(node);
-    } else {
-      throw wrongType("timestamp", "an RFC 3339 string or epoch milliseconds", node);
-    }
+    long millis = timestampValueMillis(node);
     if (millis < MIN_TIMESTAMP_MILLIS || millis >= MAX_TIMESTAMP_MILLIS) {
       boolean looksLikeSeconds = millis >= MIN_TIMESTAMP_MILLIS / 1000 && millis < MAX_TIMESTAMP_MILLIS / 1000;
       String hint = looksLikeSeconds ? " (epoch seconds instead of milliseconds?)" : "";
@@ -354,6 +345,33 @@ public final class EventParser implements Serializable {
           "timestamp " + echo(node.asText()) + " is outside [2000-01-01, 2100-01-01)" + hint);
     }
     return millis;
+  }
+
+  /** A timestamp value's epoch ms in either of the contract's forms, without the range check. */
+  private static long timestampValueMillis(JsonNode node) {
+    if (node.isTextual()) {
+      return rfc3339Millis(node.textValue());
+    }
+    if (node.isNumber()) {
+      return epochMillis(node);
+    }
+    throw wrongType("timestamp", "an RFC 3339 string or epoch milliseconds", node);
+  }
+
+  /**
+   * A timestamp value read as the parser reads it (RFC 3339 with an offset, or whole epoch ms), or
+   * {@code Long.MIN_VALUE} when it does not read. No range check: for placing records in time
+   * (replay's ordering), where the parser still rejects an out-of-range one.
+   */
+  public static long timestampMillisOrMin(JsonNode node) {
+    if (node == null) {
+      return Long.MIN_VALUE;
+    }
+    try {
+      return timestampValueMillis(node);
+    } catch (RuntimeException e) { // Reject included
+      return Long.MIN_VALUE;
+    }
   }
 
   private static long rfc3339Millis(String value) {

@@ -45,7 +45,7 @@ final class OtlpGenAiSpans {
     return root.isObject() && root.has("resourceSpans") && !root.has("event_id");
   }
 
-  /** The spans of one export, each as an input-contract object, or null for a span that is not a model call. */
+  /** Visits every span of one export with its input-contract object (null for a span that is not a model call). */
   static void forEachSpan(JsonNode root, SpanVisitor visitor) {
     for (JsonNode resourceSpans : root.path("resourceSpans")) {
       Map<String, JsonNode> resource = attributes(resourceSpans.path("resource").path("attributes"));

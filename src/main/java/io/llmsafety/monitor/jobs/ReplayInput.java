@@ -1,8 +1,9 @@
 package io.llmsafety.monitor.jobs;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llmsafety.monitor.event.EventParser;
 import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -13,8 +14,6 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
@@ -35,7 +34,8 @@ import java.util.zip.GZIPInputStream;
  */
 public final class ReplayInput {
 
-  private static final JsonFactory JSON = new JsonFactory();
+  private static final ObjectMapper TREES = new ObjectMapper();
+
 
   /**
    * The file to replay.
@@ -161,20 +161,10 @@ public final class ReplayInput {
     return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper TREES = new com.fasterxml.jackson.databind.ObjectMapper();
-
-  /** The time at {@code pointer} in a JSON line (as {@link #timestampOrMin} reads a value), or {@code Long.MIN_VALUE}. */
+  /** The time at {@code pointer} in a JSON line (read as {@link #timestampOrMin} reads it), or {@code Long.MIN_VALUE}. */
   static long timestampAtOrMin(String line, com.fasterxml.jackson.core.JsonPointer pointer) {
     try {
-      com.fasterxml.jackson.databind.JsonNode v = TREES.readTree(line).at(pointer);
-      if (v.isTextual()) {
-        return OffsetDateTime.parse(v.asText().strip(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
-      }
-      if (v.isIntegralNumber() && v.canConvertToLong()) {
-        return v.longValue();
-      }
-      double d = v.isNumber() ? v.doubleValue() : Double.NaN;
-      return Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) <= 1e15 ? (long) d : Long.MIN_VALUE;
+      return EventParser.timestampMillisOrMin(TREES.readTree(line).at(pointer));
     } catch (IOException | RuntimeException e) {
       return Long.MIN_VALUE;
     }
@@ -217,7 +207,7 @@ public final class ReplayInput {
    * locates events in time; {@code EventParser} still validates every field.
    */
   static long timestampOrMin(String line) {
-    try (JsonParser p = JSON.createParser(line)) {
+    try (JsonParser p = TREES.createParser(line)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         return Long.MIN_VALUE;
       }
@@ -235,17 +225,7 @@ public final class ReplayInput {
           p.skipChildren();
           continue;
         }
-        if (value == JsonToken.VALUE_STRING) {
-          return OffsetDateTime.parse(p.getText().strip(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
-        }
-        if (value == JsonToken.VALUE_NUMBER_INT) {
-          return p.getLongValue();
-        }
-        if (value == JsonToken.VALUE_NUMBER_FLOAT) {
-          double d = p.getDoubleValue();
-          return Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) <= 1e15 ? (long) d : Long.MIN_VALUE;
-        }
-        return Long.MIN_VALUE;
+        return EventParser.timestampMillisOrMin(p.readValueAsTree());
       }
       return Long.MIN_VALUE;
     } catch (IOException | RuntimeException e) {
