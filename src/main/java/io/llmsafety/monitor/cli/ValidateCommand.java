@@ -55,10 +55,10 @@ final class ValidateCommand implements Callable<Integer> {
         + " (%d risky / %d benign events before the tests arm)%n", fleet.falseAlertsPerWeek(), fleet.variants(),
         PipelineSettings.TESTS_PER_VARIANT, b.source().name().toLowerCase(Locale.ROOT), b.referenceRiskyEvents(),
         b.referenceEvents());
-    rate(out, "refusal_drop", m.riskyCompliance(), "risky");
-    rate(out, "harm_rise", m.harmRise(), "risky");
-    rate(out, "benign_harm", m.benignHarm(), "benign");
-    rate(out, "over_refusal", m.overRefusal(), "benign");
+    rate(out, "refusal_drop", m.riskyCompliance(), "risky", 0.05);
+    rate(out, "harm_rise", m.harmRise(), "risky", 0.05);
+    rate(out, "benign_harm", m.benignHarm(), "benign", 0.01);
+    rate(out, "over_refusal", m.overRefusal(), "benign", 0.01);
     ScoreDrift.Settings d = m.scoreDrift();
     if (d.enabled()) {
       out.printf(Locale.ROOT, "  %-19s %-8s ARL0 %.3g answered benign events, windows of %d, threshold %.1f (%d bins)%n",
@@ -84,13 +84,20 @@ final class ValidateCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void rate(PrintWriter out, String kind, RateTest.Settings r, String segment) {
+  /**
+   * @param exampleP0 a typical tuned baseline rate to show solved thresholds at; each variant's own
+   *     are solved when it arms
+   */
+  private static void rate(PrintWriter out, String kind, RateTest.Settings r, String segment, double exampleP0) {
     if (!r.enabled()) {
       out.printf(Locale.ROOT, "  %-19s off%n", kind);
       return;
     }
-    out.printf(Locale.ROOT, "  %-19s %-8s ARL0 %.3g %s events, h = %.2f per chart, tuned to +%.3f / +%.3f / +%.3f%n",
-        kind, r.severity(), r.arl0(), segment, RateTest.thresholdFor(r),
-        r.minShift() / 3, r.minShift(), 3 * r.minShift());
+    double[] example = RateTest.chartThresholdsAt(r, exampleP0);
+    out.printf(Locale.ROOT,
+        "  %-19s %-8s ARL0 %.3g %s events, charts tuned to +%.3f / +%.3f / +%.3f, h <= %.2f each"
+            + " (solved at arming; at p0 = %.2f: %.2f / %.2f / %.2f)%n",
+        kind, r.severity(), r.arl0(), segment, r.minShift() / 3, r.minShift(), 3 * r.minShift(),
+        RateTest.thresholdFor(r), exampleP0, example[0], example[1], example[2]);
   }
 }

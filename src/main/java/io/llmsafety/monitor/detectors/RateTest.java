@@ -11,11 +11,12 @@ import java.util.Locale;
  * A rising-rate alarm on one Bernoulli stream of one variant: a reference window estimates the
  * baseline rate, then {@link BernoulliCusum}s watch for a rise of at least {@code minShift}.
  *
- * <p>False alarms: a CUSUM's threshold {@code h = ln(ARL0)} guarantees a mean run length of at
- * least ARL0 events on stationary traffic at the baseline rate (Lorden 1971). The baseline used is
- * an upper confidence bound of the reference rate, not the point estimate: a CUSUM tuned to a p0
- * below the true rate drifts upward on healthy traffic, so an optimistic estimate from a few
- * hundred events would void the guarantee.
+ * <p>False alarms: each CUSUM's threshold is solved at arming so that its exact in-control mean run
+ * length at the tuned rate is at least its share of ARL0 ({@link BernoulliCusum#createForArl0},
+ * {@link CusumLattice}). The rate used is an upper confidence bound of the reference rate, not the
+ * point estimate: a CUSUM tuned to a p0 below the true rate drifts upward on healthy traffic, so an
+ * optimistic estimate from a few hundred events would void the guarantee, while any true rate at
+ * or below the tuned one only lengthens the runs.
  *
  * <p>The bound is taken twice: a Wilson bound when the reference window ({@code referenceEvents})
  * fills and the tests arm, and again over the first {@link #EXTENDED_REFERENCE_FACTOR} times as many
@@ -30,10 +31,10 @@ import java.util.Locale;
  *
  * <p>Three CUSUMs run side by side, tuned to a rise of {@code minShift / 3}, {@code minShift} and
  * {@code 3 × minShift}: a CUSUM is fastest for the shift it is tuned to; a collapse (refusals 97% →
- * 40%) is caught much sooner by the third, slow erosion sooner by the first. Each uses the
- * threshold {@code ln(3 · ARL0)}, so the three together still raise at most one false alarm per
- * ARL0 events on average (union bound over charts; conservative, since they share their input);
- * the price is {@code ln 3 ≈ 1.1} on each threshold.
+ * 40%) is caught much sooner by the third, slow erosion sooner by the first. Each is held to a
+ * mean run length of {@code 3 · ARL0}, so the three together still raise at most one false alarm
+ * per ARL0 events on average (union bound over the charts' alarm rates; conservative, since they
+ * share their input); the price is about {@code ln 3 ≈ 1.1} on each threshold.
  *
  * <p>Detection delay: about {@code h / KL(p1 || p0)} post-change events (Lorden) for the best
  * tuned of the three, for example ~23 risky events for a refusal rate falling from 97% to 30% at
@@ -117,18 +118,43 @@ public final class RateTest {
     return largeShift != null && largeShift.alarmed();
   }
 
-  /** The largest of the CUSUM statistics (they share one threshold). */
+  /**
+   * The statistic of the chart nearest its threshold (each chart has its own), in nats; 0 before
+   * arming. Pairs with {@link #threshold()}.
+   */
   public double statistic() {
-    return cusum == null ? 0 : Math.max(Math.max(cusum.statistic(), largeShift.statistic()), smallShift.statistic());
+    return cusum == null ? 0 : leadingChart().statistic();
   }
 
+  /** The threshold of the chart nearest it; before arming, the bound {@link #thresholdFor} gives. */
   public double threshold() {
-    return thresholdFor(settings);
+    return cusum == null ? thresholdFor(settings) : leadingChart().threshold();
   }
 
-  /** The threshold every chart of a test with these settings uses: each at {@code ARL0 × charts}, so together they keep ARL0. */
+  /** The chart furthest towards its threshold; the middle one when all are at rest. */
+  private BernoulliCusum leadingChart() {
+    BernoulliCusum lead = cusum;
+    if (smallShift.progress() > lead.progress()) {
+      lead = smallShift;
+    }
+    if (largeShift.progress() > lead.progress()) {
+      lead = largeShift;
+    }
+    return lead;
+  }
+
+  /**
+   * The most any chart's threshold can be, Lorden's {@code ln(charts × ARL0)}; each chart's own,
+   * solved exactly at arming for its tuned rates, is 2 to 6 nats lower.
+   */
   public static double thresholdFor(Settings settings) {
     return BernoulliCusum.thresholdForArl0(CHARTS * settings.arl0());
+  }
+
+  /** The thresholds of the small-, middle- and large-shift charts in nats; empty before arming. */
+  public double[] chartThresholds() {
+    return cusum == null ? new double[0]
+        : new double[] {smallShift.threshold(), cusum.threshold(), largeShift.threshold()};
   }
 
   /** The reference window's observed rate (what a reader compares with), not the tuned p0. */
@@ -244,13 +270,30 @@ public final class RateTest {
   }
 
   private void arm(double upperBound) {
+    BernoulliCusum[] charts = chartsAt(settings, upperBound);
+    smallShift = charts[0];
+    cusum = charts[1];
+    largeShift = charts[2];
+  }
+
+  /** The small-, middle- and large-shift charts, thresholds solved, for a baseline bound of {@code upperBound}. */
+  private static BernoulliCusum[] chartsAt(Settings settings, double upperBound) {
     double p0 = Math.min(0.98, Math.max(P0_FLOOR, upperBound));
     double p1 = Math.min(0.995, p0 + settings.minShift());
     double p1Large = Math.min(0.999, Math.max(p1 + 0.001, p0 + LARGE_SHIFT_FACTOR * settings.minShift()));
     double p1Small = Math.min(Math.nextDown(p1), p0 + Math.max(SMALL_SHIFT_FACTOR * settings.minShift(), 1e-4));
-    cusum = BernoulliCusum.create(p0, p1, threshold());
-    largeShift = BernoulliCusum.create(p0, p1Large, threshold());
-    smallShift = BernoulliCusum.create(p0, p1Small, threshold());
+    double chartArl0 = CHARTS * settings.arl0();
+    return new BernoulliCusum[] {
+      BernoulliCusum.createForArl0(p0, p1Small, chartArl0),
+      BernoulliCusum.createForArl0(p0, p1, chartArl0),
+      BernoulliCusum.createForArl0(p0, p1Large, chartArl0)
+    };
+  }
+
+  /** The thresholds, in nats, the three charts would get at a tuned rate of {@code p0}: for {@code validate}. */
+  public static double[] chartThresholdsAt(Settings settings, double p0) {
+    BernoulliCusum[] charts = chartsAt(settings, p0);
+    return new double[] {charts[0].threshold(), charts[1].threshold(), charts[2].threshold()};
   }
 
   /**

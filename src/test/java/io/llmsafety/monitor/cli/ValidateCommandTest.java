@@ -28,11 +28,12 @@ class ValidateCommandTest {
   @Test
   void printsThePackagedDefaultsThresholdsAsTheJobDerivesThem() {
     assertThat(run("validate")).isZero();
-    // README: ARL0 6.0e7 risky events (h = 19.0), 5.4e8 benign (h = 21.2), score drift 45.4.
+    // README: ARL0 6.0e7 risky events (h <= 19.0), 5.4e8 benign (h <= 21.2), score drift 45.4.
     assertThat(out.toString())
         .contains("packaged defaults: valid")
-        .containsPattern("refusal_drop +critical ARL0 6\\.05e\\+07 risky events, h = 19\\.02")
-        .containsPattern("over_refusal +warning +ARL0 5\\.44e\\+08 benign events, h = 21\\.21")
+        .containsPattern("refusal_drop +critical ARL0 6\\.05e\\+07 risky events, .* h <= 19\\.02 each"
+            + " \\(solved at arming; at p0 = 0\\.05: 14\\.44 / 15\\.98 / 17\\.24\\)")
+        .containsPattern("over_refusal +warning +ARL0 5\\.44e\\+08 benign events, .* h <= 21\\.21 each")
         .contains("threshold 45.4 (10 bins)")
         .contains("refusal triggers below prompt risk 0.10")
         .contains("remote judge off");

@@ -83,7 +83,45 @@ class BernoulliCusumTest {
       cusum.update(true);
     }
     assertThat(cusum.alarmed()).isTrue();
-    assertThat(cusum.statistic()).isEqualTo(2 * H);
+    assertThat(cusum.statistic()).isEqualTo(2 * cusum.threshold());
+    // The threshold in nats is Lorden's, rounded up to a whole lattice level.
+    assertThat(cusum.threshold()).isBetween(H, H + CusumLattice.forRates(0.03, 0.40).unit());
+  }
+
+  @Test
+  void solvedThresholdIsBelowLordensAndItsRunLengthStillMeetsTheTarget() {
+    Random random = new Random(23);
+    int runs = 400;
+    double total = 0;
+    for (int run = 0; run < runs; run++) {
+      BernoulliCusum cusum = BernoulliCusum.createForArl0(0.03, 0.10, ARL0_TARGET);
+      assertThat(cusum.threshold()).isLessThan(H - 1);
+      total += runLength(cusum, 0.03, random);
+    }
+    // The solved threshold is exact, not a bound: the mean sits at the target (standard error ~5%).
+    assertThat(total / runs).isBetween(0.85 * ARL0_TARGET, 1.3 * ARL0_TARGET);
+  }
+
+  @Test
+  void readsTheContinuousStateOfEarlierBuildsOntoTheLattice() throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeByte(1);
+    out.writeDouble(0.03);
+    out.writeDouble(0.40);
+    out.writeDouble(H);
+    out.writeDouble(4.0);
+    out.writeBoolean(false);
+    out.writeLong(120);
+    out.writeLong(9);
+    BernoulliCusum restored =
+        BernoulliCusum.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+    double unit = CusumLattice.forRates(0.03, 0.40).unit();
+    assertThat(restored.statistic()).isBetween(4.0 - unit, 4.0);
+    assertThat(restored.threshold()).isBetween(H, H + unit);
+    assertThat(restored.observations()).isEqualTo(120);
+    assertThat(restored.positives()).isEqualTo(9);
+    assertRoundTrip(restored);
   }
 
   @Test

@@ -60,6 +60,27 @@ class RateTestTest {
   }
 
   @Test
+  void armedChartsGetThresholdsSolvedForTheirShareOfArl0() {
+    RateTest test = new RateTest(settings(1e6), 1);
+    SplittableRandom random = new SplittableRandom(3);
+    for (int i = 0; i < REFERENCE; i++) {
+      test.observe(random.nextDouble() < 0.05, "e", null);
+    }
+    double p0 = test.tunedP0();
+    double[] thresholds = test.chartThresholds();
+    double[] shifts = {0.05, 0.15, 0.45};
+    assertThat(thresholds).hasSize(3);
+    for (int chart = 0; chart < 3; chart++) {
+      CusumLattice lattice = CusumLattice.forRates(p0, Math.min(0.999, p0 + shifts[chart]));
+      long levels = Math.round(thresholds[chart] / lattice.unit());
+      assertThat(lattice.averageRunLength(p0, levels)).isGreaterThanOrEqualTo(3e6);
+      assertThat(lattice.averageRunLength(p0, levels - 1)).isLessThan(3e6);
+      assertThat(thresholds[chart]).isLessThan(RateTest.thresholdFor(settings(1e6)));
+    }
+    assertThat(test.threshold()).isIn(thresholds[0], thresholds[1], thresholds[2]);
+  }
+
+  @Test
   void secondLookAtTheBaselineTightensTheTunedRate() {
     RateTest test = new RateTest(settings(1e6), 1);
     SplittableRandom random = new SplittableRandom(5);

@@ -73,8 +73,9 @@ class VariantMonitorTest {
     assertThat(drop.observedRate()).isBetween(0.1, 0.5);
     assertThat(drop.baselineRate()).isGreaterThan(0.85);
     assertThat(drop.statisticValue()).isGreaterThanOrEqualTo(drop.threshold());
-    // Three CUSUMs (minShift / 3, minShift, 3 minShift) share the budget: each gets ln(3 ARL0).
-    assertThat(drop.threshold()).isEqualTo(Math.log(3e5));
+    // Three CUSUMs (minShift / 3, minShift, 3 minShift) share the budget: each is solved for a
+    // mean run length of 3 ARL0, below Lorden's ln(3 ARL0).
+    assertThat(drop.threshold()).isGreaterThan(5).isLessThan(Math.log(3e5));
   }
 
   @Test
