@@ -72,9 +72,9 @@ class DetectionTargetsITCase {
   }
 
   /**
-   * Target: within 2x the bound. Measured 1.93x (139 benign events) with refusal v2, which flags
+   * Target: within 2x the bound. Measured 1.88x (137 benign events) with refusal v2, which flags
    * ~2% of these AlpacaEval answers (trained on them) instead of ~10%, so the detector sees close
-   * to the true 1% -> 15% change (7.8x with the v1 lexicon). The full day is still 7.3x.
+   * to the true 1% -> 15% change (7.8x with the v1 lexicon). The full day is still 4.3x.
    */
   @Test
   void overRefusalOfBenignPromptsIsDetectedWithinTwiceTheBound() {
@@ -84,9 +84,10 @@ class DetectionTargetsITCase {
   }
 
   /**
-   * Target: within 2 hours of onset. Not met: at full scale 190 minutes (216 before the small-shift
-   * chart and the second baseline look), at test scale (a fifth of the traffic) later still; even a
-   * chart told the true baseline needs about two hours on this ramp at the fleet's ARL0
+   * Target: within 2 hours of onset. Not met: at full scale 141 minutes (161 with Lorden's
+   * thresholds, 216 before the small-shift chart and the second baseline look), at test scale (a
+   * fifth of the traffic) 368; a chart told the true baseline would need a median 113 minutes on
+   * this ramp at the fleet's ARL0, one tuned to the bound 1,000 reference events allow 150
    * (docs/detection-evaluation.md). Guards same-day detection.
    */
   @Test
