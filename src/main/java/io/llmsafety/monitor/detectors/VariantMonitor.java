@@ -22,11 +22,15 @@ import java.util.Locale;
 public final class VariantMonitor {
 
   /**
-   * 6: same layout as 5, with window quantiles and score-drift edges kept exactly (WindowAccumulator
-   * 2, ScoreDrift 2) instead of in KLL sketches. The nested parts carry their own versions, so
-   * version 5 is read by the same code.
+   * 7: same layout as 6, with the rate tests' charts on their lattice (BernoulliCusum 2). The nested
+   * parts carry their own versions, so versions 6 and 5 are read by the same code.
    */
-  private static final byte VERSION = 6;
+  private static final byte VERSION = 7;
+  /**
+   * 6: same layout as 5, with window quantiles and score-drift edges kept exactly (WindowAccumulator
+   * 2, ScoreDrift 2) instead of in KLL sketches.
+   */
+  static final byte VERSION_CONTINUOUS_CHARTS = 6;
   /** 5: the backdoor watch last, optional (kept apart by the Flink function), after a summary of it. */
   static final byte VERSION_KLL_SKETCHES = 5;
   /** The backdoor watch inline, between the rate tests and score drift; read as attached. */
@@ -634,10 +638,10 @@ public final class VariantMonitor {
   /** Reads state written by {@link #writeTo}; settings come from the job spec, not from state. */
   public static VariantMonitor readFrom(DataInput in, Settings settings) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION && version != VERSION_KLL_SKETCHES && version != VERSION_BEFORE_SPLIT
-        && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
+    if (version != VERSION && version != VERSION_CONTINUOUS_CHARTS && version != VERSION_KLL_SKETCHES
+        && version != VERSION_BEFORE_SPLIT && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
       throw new IOException("unknown VariantMonitor version " + version + " (expected " + VERSION + ", "
-          + VERSION_KLL_SKETCHES + ", " + VERSION_BEFORE_SPLIT + " or " + VERSION_BEFORE_JUDGE_CATEGORIES + "; state written"
+          + VERSION_CONTINUOUS_CHARTS + ", " + VERSION_KLL_SKETCHES + ", " + VERSION_BEFORE_SPLIT + " or " + VERSION_BEFORE_JUDGE_CATEGORIES + "; state written"
           + " before score drift and three-chart rate tests is not migrated: start without it or from a fresh savepoint)");
     }
     String variantId = in.readUTF();
@@ -648,7 +652,7 @@ public final class VariantMonitor {
     RateTest harm = RateTest.readFrom(in, settings.harmRise(), settings.maxEvidenceEvents());
     RateTest benignHarm = RateTest.readFrom(in, settings.benignHarm(), settings.maxEvidenceEvents());
     RateTest overRefusal = RateTest.readFrom(in, settings.overRefusal(), settings.maxEvidenceEvents());
-    boolean split = version == VERSION || version == VERSION_KLL_SKETCHES;
+    boolean split = version == VERSION || version == VERSION_CONTINUOUS_CHARTS || version == VERSION_KLL_SKETCHES;
     BackdoorWatch backdoor = split ? null
         : BackdoorWatch.readFrom(in, settings.backdoor(), settings.repeatedPayload(), settings.maxEvidenceEvents());
     VariantMonitor m = new VariantMonitor(settings, variantId, window, risky, harm, benignHarm, overRefusal, backdoor);

@@ -139,7 +139,8 @@ class SavepointCompatibilityTest {
             "variant-monitor-v4_backdoor-v5_lifecycle-v2_scored-event-16.snapshot",
             "variant-monitor-v4_backdoor-v6_lifecycle-v2_scored-event-16.snapshot",
             "variant-monitor-v5_backdoor-v6_lifecycle-v2_scored-event-16.snapshot",
-            "variant-monitor-v6_backdoor-v6_lifecycle-v2_scored-event-16.snapshot");
+            "variant-monitor-v6_backdoor-v6_lifecycle-v2_scored-event-16.snapshot",
+            "variant-monitor-v6_backdoor-v7_lifecycle-v2_scored-event-16.snapshot");
   }
 
   static Stream<Arguments> splitVariantMonitorFixtures() throws Exception {
