@@ -161,8 +161,9 @@ public final class CusumLattice {
   }
 
   private static void checkRate(double rate) {
-    if (!(rate >= 0 && rate < 1)) {
-      throw new IllegalArgumentException("rate must be in [0,1), was " + rate);
+    // At rate 0 the chart never leaves level 0: no finite run length to solve for.
+    if (!(rate > 0 && rate < 1)) {
+      throw new IllegalArgumentException("rate must be in (0,1), was " + rate);
     }
   }
 

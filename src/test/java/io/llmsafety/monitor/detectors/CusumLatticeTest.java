@@ -93,6 +93,7 @@ class CusumLatticeTest {
     CusumLattice lattice = CusumLattice.forRates(0.05, 0.10);
     assertThatThrownBy(() -> lattice.thresholdLevels(0.05, 1)).hasMessageContaining("arl0");
     assertThatThrownBy(() -> lattice.averageRunLength(1.0, 10)).hasMessageContaining("rate");
+    assertThatThrownBy(() -> lattice.averageRunLength(0.0, 10)).hasMessageContaining("rate");
     assertThatThrownBy(() -> lattice.averageRunLength(0.05, 0)).hasMessageContaining("levels");
   }
 
