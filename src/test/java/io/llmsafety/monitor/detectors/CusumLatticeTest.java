@@ -62,7 +62,8 @@ class CusumLatticeTest {
   }
 
   @ParameterizedTest(name = "p0={0}, p1={1}")
-  @CsvSource({"0.05, 0.0667", "0.05, 0.10", "0.05, 0.20", "0.04, 0.09", "0.01, 0.0267", "0.90, 0.95"})
+  @CsvSource({"0.05, 0.0667", "0.05, 0.10", "0.05, 0.20", "0.04, 0.09", "0.01, 0.0267", "0.90, 0.95",
+      "0.98, 0.995", "0.0001, 0.0168"})
   void solvedThresholdIsTheSmallestThatMeetsTheTargetAndBelowLordens(double p0, double p1) {
     double arl0 = 1.8e8;
     CusumLattice lattice = CusumLattice.forRates(p0, p1);
