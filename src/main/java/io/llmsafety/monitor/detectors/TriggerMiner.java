@@ -41,16 +41,15 @@ import org.apache.datasketches.memory.Memory;
  * k-th harmful occurrence arrives, this is the exact null distribution of the number of trials to
  * the k-th success, so it is a valid p-value at that look. {@code g} is flagged when {@code k >=
  * minSupport}, {@code lift = (k/n)/q >= minLift}, {@code n/N <= maxPrevalence} and
- * the corrected p-value {@code p * m * K(K+1) / minSupport < alpha}, where
+ * the corrected p-value {@code p * m * K(K+1) < alpha}, where
  *
  * <ul>
  *   <li>{@code m} is the sum of both generations' HLL upper bounds (2 standard deviations) on
  *       distinct n-grams, an upper bound on the distinct n-grams of their union: a Bonferroni
  *       correction over every n-gram that could be tested;
- *   <li>{@code K(K+1) / minSupport}, with {@code K} the upper bound on {@code k}, spends alpha over
- *       the repeated looks at the same n-gram: there is no look below {@code minSupport}, and
- *       {@code sum over j >= minSupport of minSupport / (j(j+1)) = 1}, so testing after every
- *       harmful event does not inflate the error rate.
+ *   <li>{@code K(K+1)}, with {@code K} the upper bound on {@code k}, spends alpha over the repeated
+ *       looks at the same n-gram ({@code sum 1/(j(j+1)) = 1}), so testing after every harmful event
+ *       does not inflate the error rate.
  * </ul>
  *
  * <p><b>Guarantee.</b> Between two rotations the previous generation is frozen and the current one
@@ -189,7 +188,7 @@ public final class TriggerMiner {
    * @param lift {@code (support / exposures) / q}
    * @param pValue uncorrected per-look p-value {@code P(Binom(exposures, q0) >= support)} with the
    *     pooled null rate {@code q0 = max(H/N, backgroundRate)}; may underflow to 0
-   * @param correctedPValue {@code min(1, pValue * m * K(K+1) / minSupport)}, the number compared with alpha
+   * @param correctedPValue {@code min(1, pValue * m * K(K+1))}, the number compared with alpha
    * @param evidenceEventIds latest harmful events that carried the n-gram while it was flagged,
    *     oldest first
    */
@@ -660,8 +659,7 @@ public final class TriggerMiner {
     double qNull = Math.min(Math.max(Math.max((double) positives / events, q), settings.backgroundFloor()), 1.0);
     double logP = BinomialTail.logUpperTail(n, k, qNull);
     long kUpper = Math.max(currentCounts.getUpperBound(g) + previousCounts.getUpperBound(g), k);
-    double logCorrected = logP + Math.log(distinctUpperBound()) + Math.log(kUpper) + Math.log(kUpper + 1.0)
-        - Math.log(settings.minSupport());
+    double logCorrected = logP + Math.log(distinctUpperBound()) + Math.log(kUpper) + Math.log(kUpper + 1.0);
     if (!(logCorrected < Math.log(settings.alpha()))) {
       return null;
     }
