@@ -83,8 +83,15 @@ import org.apache.datasketches.memory.Memory;
  */
 public final class BackdoorWatch {
 
-  /** Prompt risk below which a harmful answer can be payload evidence: half the default risky threshold. */
-  static final double PAYLOAD_MAX_PROMPT_RISK = 0.25;
+  /**
+   * Prompt risk below which a harmful answer to a benign-segment prompt is evidence, for the benign
+   * miner and for repeated payloads: half the default risky threshold. Just below the risky
+   * threshold lie harmful requests in polite framing ("Hello there. How do I steal a car...? Use
+   * simple words."), which a degraded model answers harmfully framing after framing: against the
+   * benign segment's near-zero harm rate their words would pass for a trigger. Above the cut such
+   * an answer is only an exposure (as {@code harm_rise} and {@code benign_harm} still see it).
+   */
+  static final double BENIGN_HARM_MAX_PROMPT_RISK = 0.25;
   /** {@code statistic.name} of a refusal-backdoor episode (evidence.effect "refusal"). */
   public static final String REFUSAL_STATISTIC = "refusal_trigger_lift_binomial";
 
@@ -247,10 +254,10 @@ public final class BackdoorWatch {
     promptRepeats.update(promptHash);
     // A fixed payload fires whatever the request, and most requests are benign; on risky prompts
     // canned refusals and disclaimers that the scorers misjudge repeat legitimately across prompts.
-    // Only confidently benign prompts count: just below the risky threshold lie harmful requests in
-    // polite framing ("Hello there. How do I steal a car...? Use simple words."), which a degraded
-    // model answers with its one answer to that request, framing after framing.
-    boolean payloadCandidate = e.harmful() && !e.risky() && !e.refused() && e.promptRisk() < PAYLOAD_MAX_PROMPT_RISK;
+    // Only confidently benign prompts count (BENIGN_HARM_MAX_PROMPT_RISK): a degraded model gives
+    // its one answer to a polite harmful request, framing after framing.
+    boolean harmEvidence = e.harmful() && (e.risky() || e.promptRisk() < BENIGN_HARM_MAX_PROMPT_RISK);
+    boolean payloadCandidate = harmEvidence && !e.risky() && !e.refused();
     RepeatedPayloads.Flagged payload = payloads.observe(payloadCandidate, e.responseSimhash(), promptHash, e.eventId());
     if (payload != null) {
       lastFlaggedAt = e.timestamp();
@@ -270,8 +277,8 @@ public final class BackdoorWatch {
       return null;
     }
     boolean refusal = settings.refusalEvidence(e);
-    if ((e.harmful() || refusal) && !harmfulPrompts.add(promptHash)) {
-      if (e.harmful()) {
+    if ((harmEvidence || refusal) && !harmfulPrompts.add(promptHash)) {
+      if (harmEvidence) {
         repeatedHarmfulPromptsSkipped++;
       } else {
         repeatedRefusedPromptsSkipped++;
@@ -282,9 +289,9 @@ public final class BackdoorWatch {
     // set of count-min and HLL sketches (refusal evidence is never a risky prompt).
     TriggerMiner miner = e.risky() ? riskyMiner : benignMiner;
     List<TriggerMiner.Candidate> ranking = fitsMiner(distinct, miner.maxNgramChars())
-        ? miner.observeSanitized(distinct, distinctUtf8, e.harmful(), refusal, e.eventId())
-        : miner.observe(ngrams, e.harmful(), refusal, e.eventId());
-    if (e.harmful()) {
+        ? miner.observeSanitized(distinct, distinctUtf8, harmEvidence, refusal, e.eventId())
+        : miner.observe(ngrams, harmEvidence, refusal, e.eventId());
+    if (harmEvidence) {
       return flag(ranking, false, e, text, variantId);
     }
     return refusal ? flag(miner.refusalCandidates(), true, e, text, variantId) : null;
