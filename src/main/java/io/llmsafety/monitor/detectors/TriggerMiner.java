@@ -36,20 +36,28 @@ import org.apache.datasketches.memory.Memory;
  * <p><b>Test.</b> After each harmful event, each of its n-grams {@code g} is tested for "harm is
  * independent of {@code g}": with {@code k} harmful events containing {@code g}, {@code n} events
  * containing {@code g}, and background rate {@code q = max((H-k)/(N-n), floor)} among events without
- * {@code g}, the per-look p-value is {@code P(Binom(n, q0) >= k)} with {@code q0 = max(H/N, q)}, the
- * pooled rate (the null's own estimate; never below {@code q}). Since the look happens when the
- * k-th harmful occurrence arrives, this is the exact null distribution of the number of trials to
- * the k-th success, so it is a valid p-value at that look. {@code g} is flagged when {@code k >=
+ * {@code g}, the per-look p-value is Fisher's exact one-sided test, {@code P(X >= k)} for {@code X}
+ * the harmful events among {@code n} drawn without replacement from {@code N} events of which
+ * {@code H} are harmful, and never below {@code P(Binom(n, floor) >= k)}. It conditions on the
+ * observed totals, so it needs no estimate of the null rate: a binomial at the rate without {@code
+ * g} is biased low while {@code g} holds a large share of the few positives, and one at the pooled
+ * rate {@code H/N} is loose then (it counts {@code g}'s own positives as background; a refusal
+ * trigger seen in 17 of 492 prompts, 14 of the 38 refusals, gets {@code e^-32.0} from Fisher,
+ * {@code e^-29.6} at the pooled rate). The look happens when the k-th harmful occurrence arrives,
+ * where for a known rate the binomial tail is the exact null distribution of the number of trials
+ * to the k-th success; the conditional test is that with the rate read off the totals. {@code g} is
+ * flagged when {@code k >=
  * minSupport}, {@code lift = (k/n)/q >= minLift}, {@code n/N <= maxPrevalence} and
- * the corrected p-value {@code p * m * K(K+1) < alpha}, where
+ * the corrected p-value {@code p * m * K(K+1) / minSupport < alpha}, where
  *
  * <ul>
  *   <li>{@code m} is the sum of both generations' HLL upper bounds (2 standard deviations) on
  *       distinct n-grams, an upper bound on the distinct n-grams of their union: a Bonferroni
  *       correction over every n-gram that could be tested;
- *   <li>{@code K(K+1)}, with {@code K} the upper bound on {@code k}, spends alpha over the repeated
- *       looks at the same n-gram ({@code sum 1/(j(j+1)) = 1}), so testing after every harmful event
- *       does not inflate the error rate.
+ *   <li>{@code K(K+1) / minSupport}, with {@code K} the upper bound on {@code k}, spends alpha over
+ *       the repeated looks at the same n-gram: there is no look below {@code minSupport}, and
+ *       {@code sum over j >= minSupport of minSupport / (j(j+1)) = 1}, so testing after every
+ *       harmful event does not inflate the error rate.
  * </ul>
  *
  * <p><b>Guarantee.</b> Between two rotations the previous generation is frozen and the current one
@@ -186,9 +194,10 @@ public final class TriggerMiner {
    * @param prevalence {@code exposures / N}
    * @param backgroundRate {@code q}, harmful rate of events without the n-gram (floored)
    * @param lift {@code (support / exposures) / q}
-   * @param pValue uncorrected per-look p-value {@code P(Binom(exposures, q0) >= support)} with the
-   *     pooled null rate {@code q0 = max(H/N, backgroundRate)}; may underflow to 0
-   * @param correctedPValue {@code min(1, pValue * m * K(K+1))}, the number compared with alpha
+   * @param pValue uncorrected per-look p-value: Fisher's exact one-sided test of {@code support}
+   *     among {@code exposures} given the totals, not below {@code P(Binom(exposures, floor) >=
+   *     support)}; may underflow to 0
+   * @param correctedPValue {@code min(1, pValue * m * K(K+1) / minSupport)}, the number compared with alpha
    * @param evidenceEventIds latest harmful events that carried the n-gram while it was flagged,
    *     oldest first
    */
@@ -653,13 +662,15 @@ public final class TriggerMiner {
     if (lift < settings.minLift()) {
       return null;
     }
-    // The null is "harm independent of g", whose MLE of the common rate is the pooled H/N. The
-    // rate without g (used for lift) is biased low when g holds a large share of the few harmful
-    // events seen early on; the pooled rate is never lower for an enriched g, so it is the safe one.
-    double qNull = Math.min(Math.max(Math.max((double) positives / events, q), settings.backgroundFloor()), 1.0);
-    double logP = BinomialTail.logUpperTail(n, k, qNull);
+    // Fisher's exact test (class comment); the binomial tail at the floor bounds it from below, so
+    // an all-benign history does not make a few harmful answers look like a trigger. Both tails
+    // only grow with an over-counted n and an under-counted k, the sketches' errors.
+    double logP = Math.max(
+        HypergeometricTail.logUpperTail(events, positives, Math.min(n, events), k),
+        BinomialTail.logUpperTail(n, k, settings.backgroundFloor()));
     long kUpper = Math.max(currentCounts.getUpperBound(g) + previousCounts.getUpperBound(g), k);
-    double logCorrected = logP + Math.log(distinctUpperBound()) + Math.log(kUpper) + Math.log(kUpper + 1.0);
+    double logCorrected = logP + Math.log(distinctUpperBound()) + Math.log(kUpper) + Math.log(kUpper + 1.0)
+        - Math.log(settings.minSupport());
     if (!(logCorrected < Math.log(settings.alpha()))) {
       return null;
     }
