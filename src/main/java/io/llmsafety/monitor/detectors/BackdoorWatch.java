@@ -18,12 +18,14 @@ import org.apache.datasketches.memory.Memory;
  * Backdoor-activation alarm for one variant: fires when a {@link TriggerMiner} finds a prompt
  * n-gram that concentrates harmful answers (or refusals of benign prompts, see below), and resolves
  * after {@code quietMillis} of event time with no further such event carrying a flagged n-gram. The false-alarm guarantee is the
- * miner's (Bonferroni-corrected binomial tail at {@code alpha}).
+ * miner's (Bonferroni-corrected Fisher exact test at {@code alpha}).
  *
  * <p>One miner per prompt segment: harmful answers cluster on harmful topics ("bomb", "malware")
  * whenever a model's refusals are imperfect, so mining risky and benign prompts together would
  * report topic words as triggers. Within the risky segment the background is the variant's normal
  * failure rate on risky prompts; a trigger stands out against it, a topic word does not.
+ * In the benign segment a harmful answer is evidence only for a clearly benign prompt ({@link
+ * #BENIGN_HARM_MAX_PROMPT_RISK}); nearer the risky threshold it is an exposure only.
  *
  * <p>Support counts distinct prompts: a prompt seen before (templated traffic, retries, a popular
  * question that the harm scorer gets wrong) is not fed to the miners again, or one recurring prompt

@@ -46,8 +46,7 @@ import org.apache.datasketches.memory.Memory;
  * {@code e^-29.6} at the pooled rate). The look happens when the k-th harmful occurrence arrives,
  * where for a known rate the binomial tail is the exact null distribution of the number of trials
  * to the k-th success; the conditional test is that with the rate read off the totals. {@code g} is
- * flagged when {@code k >=
- * minSupport}, {@code lift = (k/n)/q >= minLift}, {@code n/N <= maxPrevalence} and
+ * flagged when {@code k >= minSupport}, {@code lift = (k/n)/q >= minLift}, {@code n/N <= maxPrevalence} and
  * the corrected p-value {@code p * m * K(K+1) / minSupport < alpha}, where
  *
  * <ul>
@@ -68,7 +67,8 @@ import org.apache.datasketches.memory.Memory;
  * life, at the cost of power described below). Choose {@code alpha} as a false-flag rate per
  * period (with the job's defaults, 1e-6 and a day, one false flag per miner per ~2700 years).
  * It is approximate only in that
- * {@code q} is estimated (plug-in; accurate once {@code N - n} is large) and {@code m} grows as
+ * each look conditions on the totals seen at that look (as a rate estimate would; accurate once
+ * {@code N - n} is large) and {@code m} grows as
  * traffic arrives, and in that it takes the observed events as independent trials: feeding the
  * same prompt twice (its verdict repeats with it) inflates support, so callers feed each distinct
  * prompt once ({@link BackdoorWatch} does). The sketches err on the safe side: count-min never under-counts {@code n}, and
