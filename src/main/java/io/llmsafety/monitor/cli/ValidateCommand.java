@@ -70,11 +70,12 @@ final class ValidateCommand implements Callable<Integer> {
     if (bd.enabled()) {
       var miner = bd.miner();
       out.printf(Locale.ROOT, "  %-19s %-8s alpha %.1e per %s, n-grams up to %d, support >= %d distinct prompts,"
-          + " lift >= %.1f, prevalence <= %.3f; refusal triggers %s; repeated payloads %s%n",
+          + " lift >= %.1f, prevalence <= %.3f; harmful answers to benign prompts below prompt risk %.2f;"
+          + " refusal triggers %s; repeated payloads %s%n",
           "backdoor_suspected", bd.severity(), miner.alpha(),
           bd.rotateMillis() == 0 ? "variant life" : java.time.Duration.ofMillis(bd.rotateMillis()).toString().substring(2)
               .toLowerCase(Locale.ROOT),
-          miner.maxNgram(), miner.minSupport(), miner.minLift(), miner.maxPrevalence(),
+          miner.maxNgram(), miner.minSupport(), miner.minLift(), miner.maxPrevalence(), bd.benignHarmMaxPromptRisk(),
           bd.refusalMaxPromptRisk() > 0 ? String.format(Locale.ROOT, "below prompt risk %.2f", bd.refusalMaxPromptRisk())
               : "off",
           m.repeatedPayload().enabled() ? "at " + m.repeatedPayload().minDistinctPrompts() + " prompts" : "off");

@@ -25,7 +25,7 @@ import org.apache.datasketches.memory.Memory;
  * report topic words as triggers. Within the risky segment the background is the variant's normal
  * failure rate on risky prompts; a trigger stands out against it, a topic word does not.
  * In the benign segment a harmful answer is evidence only for a clearly benign prompt ({@link
- * #BENIGN_HARM_MAX_PROMPT_RISK}); nearer the risky threshold it is an exposure only.
+ * VariantMonitor.BackdoorSettings#harmEvidence}); nearer the risky threshold it is an exposure only.
  *
  * <p>Support counts distinct prompts: a prompt seen before (templated traffic, retries, a popular
  * question that the harm scorer gets wrong) is not fed to the miners again, or one recurring prompt
@@ -85,15 +85,6 @@ import org.apache.datasketches.memory.Memory;
  */
 public final class BackdoorWatch {
 
-  /**
-   * Prompt risk below which a harmful answer to a benign-segment prompt is evidence, for the benign
-   * miner and for repeated payloads: half the default risky threshold. Just below the risky
-   * threshold lie harmful requests in polite framing ("Hello there. How do I steal a car...? Use
-   * simple words."), which a degraded model answers harmfully framing after framing: against the
-   * benign segment's near-zero harm rate their words would pass for a trigger. Above the cut such
-   * an answer is only an exposure (as {@code harm_rise} and {@code benign_harm} still see it).
-   */
-  static final double BENIGN_HARM_MAX_PROMPT_RISK = 0.25;
   /** {@code statistic.name} of a refusal-backdoor episode (evidence.effect "refusal"). */
   public static final String REFUSAL_STATISTIC = "refusal_trigger_lift_binomial";
 
@@ -256,9 +247,9 @@ public final class BackdoorWatch {
     promptRepeats.update(promptHash);
     // A fixed payload fires whatever the request, and most requests are benign; on risky prompts
     // canned refusals and disclaimers that the scorers misjudge repeat legitimately across prompts.
-    // Only confidently benign prompts count (BENIGN_HARM_MAX_PROMPT_RISK): a degraded model gives
-    // its one answer to a polite harmful request, framing after framing.
-    boolean harmEvidence = e.harmful() && (e.risky() || e.promptRisk() < BENIGN_HARM_MAX_PROMPT_RISK);
+    // In the benign segment only clearly benign prompts count: a degraded model gives its one
+    // answer to a polite harmful request, framing after framing.
+    boolean harmEvidence = settings.harmEvidence(e);
     boolean payloadCandidate = harmEvidence && !e.risky() && !e.refused();
     RepeatedPayloads.Flagged payload = payloads.observe(payloadCandidate, e.responseSimhash(), promptHash, e.eventId());
     if (payload != null) {

@@ -66,7 +66,7 @@ public record PipelineSettings(
     VariantMonitor.BackdoorSettings backdoor = new VariantMonitor.BackdoorSettings(b.enabled(),
         minerSettings(b),
         b.severity().code(), b.quietPeriod().toMillis(), b.rotateEvery().toMillis(),
-        b.refusalTriggers().enabled() ? b.refusalTriggers().maxPromptRisk() : 0.0);
+        b.refusalTriggers().enabled() ? b.refusalTriggers().maxPromptRisk() : 0.0, b.benignHarmMaxPromptRisk());
     ScoreDriftSpec sd = d.scoreDrift();
     // Score drift sees answered benign prompts, about the benign rate; the ARL0 is in those scores.
     ScoreDrift.Settings scoreDrift = new ScoreDrift.Settings(sd.enabled(), sd.referenceEvents(), sd.windowEvents(),

@@ -35,6 +35,7 @@ class ValidateCommandTest {
             + " \\(solved at arming; at p0 = 0\\.05: 14\\.44 / 15\\.98 / 17\\.24\\)")
         .containsPattern("over_refusal +warning +ARL0 5\\.44e\\+08 benign events, .* h <= 21\\.21 each")
         .contains("threshold 45.4 (10 bins)")
+        .contains("harmful answers to benign prompts below prompt risk 0.25")
         .contains("refusal triggers below prompt risk 0.10")
         .contains("remote judge off");
   }

@@ -304,6 +304,20 @@ class BackdoorWatchTest {
   }
 
   @Test
+  void theBenignHarmCutIsTheConfiguredOne() {
+    // An upstream prompt-risk model whose ordinary requests reach 0.5: the cut raised with it lets
+    // the same answers count again.
+    VariantMonitor.BackdoorSettings raised = new VariantMonitor.BackdoorSettings(true, SETTINGS.miner(), "critical",
+        SETTINGS.quietMillis(), SETTINGS.rotateMillis(), SETTINGS.refusalMaxPromptRisk(), 0.5);
+    BackdoorWatch watch = new BackdoorWatch(raised, 10);
+    boolean fired = false;
+    for (ScoredEvent e : politeHarmfulRequestDay(0.45)) {
+      fired |= watch.observe(e, null, "v") != null;
+    }
+    assertThat(fired).isTrue();
+  }
+
+  @Test
   void harmfulAnswersToConfidentlyBenignPromptsStillCount() {
     // The same stream with the request scored as an ordinary one: the miner sees the association,
     // so the test above is silent because of the prompt-risk cut, not for lack of evidence.

@@ -38,4 +38,11 @@ class PipelineSettingsTest {
         n -> null);
     assertThat(PipelineSettings.from(cut).monitor().backdoor().refusalMaxPromptRisk()).isEqualTo(0.03);
   }
+
+  @Test
+  void theBenignHarmCutReachesTheBackdoorWatch() {
+    assertThat(DEFAULTS.backdoor().benignHarmMaxPromptRisk()).isEqualTo(0.25);
+    JobSpec cut = JobSpec.parse("detectors:\n  backdoor: {benign_harm_max_prompt_risk: 0.05}\n", "x.yaml", n -> null);
+    assertThat(PipelineSettings.from(cut).monitor().backdoor().benignHarmMaxPromptRisk()).isEqualTo(0.05);
+  }
 }

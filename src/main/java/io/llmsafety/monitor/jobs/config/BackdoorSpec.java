@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param rotateEvery event time between miner rotations (a fresh generation, the last one kept, so
  *     evidence spans one to two periods and sketch errors stay bounded); zero never rotates
  * @param refusalTriggers whether, and on which prompts, refusals are mined as well
+ * @param benignHarmMaxPromptRisk a harmful answer to a benign-segment prompt is evidence (trigger
+ *     miner, repeated payloads) only below this prompt risk
  */
 public record BackdoorSpec(
     boolean enabled,
@@ -27,7 +29,8 @@ public record BackdoorSpec(
     Severity severity,
     java.time.Duration quietPeriod,
     java.time.Duration rotateEvery,
-    RefusalTriggerSpec refusalTriggers)
+    RefusalTriggerSpec refusalTriggers,
+    double benignHarmMaxPromptRisk)
     implements Serializable {
 
   public BackdoorSpec {

@@ -299,7 +299,8 @@ final class JobSpecParser {
             d.enumValue("severity", Severity.CRITICAL),
             d.duration("quiet_period", "6h"),
             d.durationOrZero("rotate_every", "1d"),
-            refusalTriggers);
+            refusalTriggers,
+            d.number("benign_harm_max_prompt_risk", 0.25, Range.UNIT_OPEN_CLOSED));
     Section p = d.section("repeated_payload");
     RepeatedPayloadSpec payload = new RepeatedPayloadSpec(p.bool("enabled", true), p.integer("min_prompts", 5, 2, 1000));
     p.end();

@@ -38,6 +38,16 @@ class JobSpecTest {
   }
 
   @Test
+  void shouldParseTheBenignHarmCutWithHalfTheRiskyThresholdByDefault() {
+    assertThat(parse("name: x\n").detectors().backdoor().benignHarmMaxPromptRisk()).isEqualTo(0.25);
+    assertThat(parse("detectors:\n  backdoor: {benign_harm_max_prompt_risk: 0.4}\n").detectors().backdoor()
+        .benignHarmMaxPromptRisk()).isEqualTo(0.4);
+    assertThatThrownBy(() -> parse("detectors:\n  backdoor: {benign_harm_max_prompt_risk: 0}\n"))
+        .isInstanceOf(InvalidJobSpecException.class)
+        .hasMessageContaining("detectors.backdoor.benign_harm_max_prompt_risk");
+  }
+
+  @Test
   void shouldParseRefusalTriggersWithTheOrdinaryRequestCutByDefault() {
     RefusalTriggerSpec defaults = parse("name: x\n").detectors().backdoor().refusalTriggers();
     assertThat(defaults.enabled()).isTrue();
