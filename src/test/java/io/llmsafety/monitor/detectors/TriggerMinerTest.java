@@ -154,6 +154,29 @@ class TriggerMinerTest {
   }
 
   @Test
+  void familyWiseFalseFlagRateStaysBelowAlphaOnStationaryStreams() {
+    // The guarantee itself, at an alpha loose enough to measure: 400 streams in which harm is
+    // independent of every word. Eight words and unigrams only keep the Bonferroni factor m small,
+    // so what is checked is the per-look p-value (Fisher's test) and the spending over looks.
+    double alpha = 0.5;
+    Settings settings = new Settings(1, 5, 1.0, 1.0, alpha, 1e-4, 5, 1024, 4, 64, 8, 0);
+    int streams = 400;
+    int flagged = 0;
+    for (int r = 0; r < streams; r++) {
+      Random random = new Random(1000 + r);
+      TriggerMiner miner = TriggerMiner.create(settings);
+      boolean any = false;
+      for (int i = 0; i < 2_000 && !any; i++) {
+        String prompt = "w" + random.nextInt(8) + " w" + random.nextInt(8) + " w" + random.nextInt(8);
+        any = !miner.observe(TriggerMiner.ngrams(prompt, 1), random.nextDouble() < 0.05, null).isEmpty();
+      }
+      flagged += any ? 1 : 0;
+    }
+    // Measured 46 of 400 (0.115): conservative, as the union bounds make it, yet not vacuous.
+    assertThat(flagged).isPositive().isLessThanOrEqualTo((int) (alpha * streams));
+  }
+
+  @Test
   void serializedStateStaysUnderTheDocumentedBoundWithALargeVocabulary() throws IOException {
     Random random = new Random(8);
     Settings settings = Settings.defaults();
