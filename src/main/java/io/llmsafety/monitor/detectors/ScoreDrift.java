@@ -33,8 +33,11 @@ import org.apache.datasketches.memory.Memory;
  * stationary traffic the mean number of events between false alarms is at least {@code arl0}
  * (one test per window, windows disjoint). Degrees of freedom are rounded up to an even number,
  * where the tail has a closed form; the tail grows with the degrees of freedom, so this only makes
- * the threshold higher. The approximation is checked by simulation at α = 10^-3 in {@code
- * ScoreDriftTest}; deep in the tail (α ~ 10^-6) it is an approximation, not a proof.
+ * the threshold higher. The approximation is checked by simulation in {@code ScoreDriftTest}: at
+ * α = 10^-3 on a stream, and at the shipped α = 1.84e-6 on 10^7 windows drawn as bin counts. In
+ * 5·10^7 such windows the statistic passed the shipped threshold (45.4) in 1.06e-6 of them: more
+ * than chi-square with 9 df gives there (7.8e-7; PSI's tail is a little heavier deep down), less
+ * than α, thanks to the rounding up.
  *
  * <p>Detection delay: one window after the shift has filled it, plus the windows in which the
  * shifted share is too small; a shift with PSI above the threshold's {@code (1/n + 1/m) · χ²}

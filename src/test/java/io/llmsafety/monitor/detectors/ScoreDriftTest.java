@@ -60,6 +60,112 @@ class ScoreDriftTest {
     assertThat(fired).isLessThanOrEqualTo((int) (alpha * windows + 4 * Math.sqrt(alpha * windows)));
   }
 
+  /**
+   * The same approximation at the shipped operating point, where a stream cannot reach: the
+   * packaged defaults test windows of 1,000 answered benign prompts against 1,500 counted reference
+   * scores in 10 bins at alpha = 1,000 / 5.44e8 = 1.84e-6 per window. Ten million stationary
+   * windows are drawn as bin counts (multinomial, bin probabilities from the deciles of 1,500
+   * uniform scores, a new reference every 100 windows, as each variant has its own) and scored
+   * with the class's PSI, scaling and threshold. Chi-square predicts at most 18.4 alarms; 53 in
+   * 50 million were seen (1.06e-6, 0.58 alpha), so the test allows 4 sd above alpha.
+   */
+  @Test
+  void falseAlarmRateAtTheShippedAlphaOfAboutTwoInAMillionWindowsIsAtMostAlpha() {
+    ScoreDrift.Settings shipped = new ScoreDrift.Settings(true, 3000, 1000, 10, "warning", 5.4432e8);
+    double alpha = shipped.windowEvents() / shipped.arl0();
+    double threshold = ScoreDrift.nominalThreshold(shipped);
+    int m = shipped.referenceEvents() / 2;
+    int n = shipped.windowEvents();
+    int bins = shipped.bins();
+    SplittableRandom r = new SplittableRandom(7);
+    long[] reference = new long[bins];
+    long[] window = new long[bins];
+    double[] p = new double[bins];
+    int windows = 10_000_000;
+    int fired = 0;
+    // A shallow level too, where the tail is well known: 5.1e-4 of windows pass the 1e-3 threshold
+    // (chi-square with 9 df; the quantile is taken at 10), so the sampler is not degenerate.
+    double shallowThreshold = ScoreDrift.chiSquareUpperQuantile(bins - 1, 1e-3);
+    int shallow = 0;
+    for (int w = 0; w < windows; w++) {
+      if (w % 100 == 0) {
+        double[] u = new double[m];
+        for (int i = 0; i < m; i++) {
+          u[i] = r.nextDouble();
+        }
+        java.util.Arrays.sort(u);
+        double previous = 0;
+        for (int i = 0; i < bins - 1; i++) {
+          double edge = u[(int) Math.ceil((i + 1) * m / (double) bins) - 1];
+          p[i] = edge - previous;
+          previous = edge;
+        }
+        p[bins - 1] = 1 - previous;
+        multinomial(r, m, p, reference);
+      }
+      multinomial(r, n, p, window);
+      double statistic = ScoreDrift.psi(reference, window) * n * m / (n + m);
+      fired += statistic > threshold ? 1 : 0;
+      shallow += statistic > shallowThreshold ? 1 : 0;
+    }
+    assertThat(shallow / (double) windows).isBetween(4.5e-4, 5.7e-4);
+    assertThat(threshold).isCloseTo(45.4, within(0.05));
+    assertThat(fired).isLessThanOrEqualTo((int) (alpha * windows + 4 * Math.sqrt(alpha * windows)));
+  }
+
+  private static void multinomial(SplittableRandom r, int n, double[] p, long[] counts) {
+    double rest = 1;
+    int left = n;
+    for (int i = 0; i < p.length - 1; i++) {
+      int c = binomial(r, left, Math.min(1, p[i] / rest));
+      counts[i] = c;
+      left -= c;
+      rest -= p[i];
+    }
+    counts[p.length - 1] = left;
+  }
+
+  /** Exact inversion, outcomes taken from the mode outwards (any fixed order inverts exactly). */
+  private static int binomial(SplittableRandom r, int n, double p) {
+    if (n == 0 || p <= 0) {
+      return 0;
+    }
+    if (p >= 1) {
+      return n;
+    }
+    int mode = Math.min(n, (int) Math.floor((n + 1) * p));
+    double atMode = Math.exp(BinomialTail.logChoose(n, mode) + mode * Math.log(p) + (n - mode) * Math.log1p(-p));
+    double u = r.nextDouble();
+    double cumulative = atMode;
+    if (u < cumulative) {
+      return mode;
+    }
+    double odds = p / (1 - p);
+    double up = atMode;
+    double down = atMode;
+    int hi = mode;
+    int lo = mode;
+    while (hi < n || lo > 0) {
+      if (hi < n) {
+        up *= (double) (n - hi) / (hi + 1) * odds;
+        hi++;
+        cumulative += up;
+        if (u < cumulative) {
+          return hi;
+        }
+      }
+      if (lo > 0) {
+        down *= (double) lo / (n - lo + 1) / odds;
+        lo--;
+        cumulative += down;
+        if (u < cumulative) {
+          return lo;
+        }
+      }
+    }
+    return mode;
+  }
+
   @Test
   void firesInTheFirstFullWindowAfterAShiftAndClearsAfterRecovery() {
     ScoreDrift drift = new ScoreDrift(new ScoreDrift.Settings(true, 4000, 1000, 10, "warning", 5e8), 3);
