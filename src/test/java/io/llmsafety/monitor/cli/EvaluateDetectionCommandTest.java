@@ -34,6 +34,20 @@ class EvaluateDetectionCommandTest {
   }
 
   @Test
+  void allIsTheDefaultSetAndTheDocumentedChecksEachAKnownScenario() {
+    java.util.List<String> all = EvaluateDetectionCommand.scenarioNames(java.util.List.of("all"));
+    assertThat(all).hasSize(25).doesNotHaveDuplicates()
+        .startsWith(io.llmsafety.monitor.sim.ScenarioGenerator.NAMES.toArray(String[]::new))
+        .contains("backdoor_mtba", "refusal_backdoor_ctba", "score_drift_at_18");
+    // Each builds (an unknown name would throw).
+    all.forEach(io.llmsafety.monitor.sim.ScenarioGenerator::scenario);
+    assertThat(EvaluateDetectionCommand.scenarioNames(java.util.List.of())).isEqualTo(
+        io.llmsafety.monitor.sim.ScenarioGenerator.NAMES);
+    assertThat(EvaluateDetectionCommand.scenarioNames(java.util.List.of("gradual", "abrupt")))
+        .containsExactly("gradual", "abrupt");
+  }
+
+  @Test
   void missingDataDirectoryIsAUsageError() {
     StringWriter err = new StringWriter();
     assertThat(run(new StringWriter(), err, "evaluate-detection", "--data", "/nonexistent/shared/data")).isEqualTo(2);
