@@ -62,10 +62,7 @@ class RateTestTest {
   @Test
   void armedChartsGetThresholdsSolvedForTheirShareOfArl0() {
     RateTest test = new RateTest(settings(1e6), 1);
-    SplittableRandom random = new SplittableRandom(3);
-    for (int i = 0; i < REFERENCE; i++) {
-      test.observe(random.nextDouble() < 0.05, "e", null);
-    }
+    feed(test, new SplittableRandom(3), 0.05, REFERENCE);
     double p0 = test.tunedP0();
     double[] thresholds = test.chartThresholds();
     double[] shifts = {0.05, 0.15, 0.45};
@@ -84,14 +81,10 @@ class RateTestTest {
   void secondLookAtTheBaselineTightensTheTunedRate() {
     RateTest test = new RateTest(settings(1e6), 1);
     SplittableRandom random = new SplittableRandom(5);
-    for (int i = 0; i < REFERENCE; i++) {
-      test.observe(random.nextDouble() < 0.035, "e", null);
-    }
+    feed(test, random, 0.035, REFERENCE);
     double first = test.tunedP0();
     assertThat(first).isGreaterThan(0.035);
-    for (int i = REFERENCE; i < REFERENCE * RateTest.EXTENDED_REFERENCE_FACTOR + 2_000; i++) {
-      test.observe(random.nextDouble() < 0.035, "e", null);
-    }
+    feed(test, random, 0.035, REFERENCE * (RateTest.EXTENDED_REFERENCE_FACTOR - 1) + 2_000);
     assertThat(test.tunedP0()).isLessThan(first).isGreaterThan(0.035);
     assertThat(test.baselineN()).isEqualTo((long) REFERENCE * RateTest.EXTENDED_REFERENCE_FACTOR);
   }
@@ -100,9 +93,7 @@ class RateTestTest {
   void smallRiseIsCaughtByTheSmallShiftChart() {
     RateTest test = new RateTest(settings(1e5), 1);
     SplittableRandom random = new SplittableRandom(6);
-    for (int i = 0; i < REFERENCE * RateTest.EXTENDED_REFERENCE_FACTOR + 1_000; i++) {
-      test.observe(random.nextDouble() < 0.03, "e", null);
-    }
+    feed(test, random, 0.03, REFERENCE * RateTest.EXTENDED_REFERENCE_FACTOR + 1_000);
     // A rise of about minShift / 3 above the tuned rate: the small-shift chart is the one tuned for it.
     double p = test.tunedP0() + 0.06;
     for (int i = 0; i < 50_000 && !test.alarmed(); i++) {
@@ -141,5 +132,12 @@ class RateTestTest {
     assertThatThrownBy(() -> RateTest.readFrom(new DataInputStream(new ByteArrayInputStream(old)), settings(1e5), 3))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("version 2");
+  }
+
+  /** {@code events} observations, each positive with probability {@code rate}. */
+  private static void feed(RateTest test, SplittableRandom random, double rate, int events) {
+    for (int i = 0; i < events; i++) {
+      test.observe(random.nextDouble() < rate, "e", null);
+    }
   }
 }
