@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
  * refusal; HarmBench completions that humans judged to carry out the harmful behaviour (not
  * refusal); AlpacaEval answers of two chat models to benign instructions (not refusal, low
  * weight: a few of Llama-2's are real over-refusals, most of its "I must inform you" openings
- * are premise corrections, which XSTest counts as compliance); and a few dozen hand-written
- * responses for hard cases ({@code detectors/refusal-handwritten.jsonl}).
+ * are premise corrections, which XSTest counts as compliance); and about 150 hand-written
+ * responses: hard cases and refusals in the styles of other assistants than the two above
+ * ({@code detectors/refusal-handwritten.jsonl}).
  *
  * <p>Cross-validation: one fold per XSTest model, so each model's 450 responses are scored by a
  * model trained on the other three set-ups (and on three quarters of the other sources, dealt by
@@ -40,6 +41,12 @@ public final class RefusalTraining {
   static final String BACKDOOR_JAILBREAK = "backdoorllm/jailbreak_backdoor.jsonl";
   static final String BACKDOOR_REFUSAL = "backdoorllm/refusal_backdoor.jsonl";
   static final String HANDWRITTEN = "/detectors/refusal-handwritten.jsonl";
+  /**
+   * Example weight of the hand-written rows. They are the only refusals in other assistants'
+   * styles, a few against thousands of two models' rows; at 2 they were recalled 72% out of fold
+   * (at 1, 68%) with XSTest leave-one-model-out F1 unchanged within 0.002.
+   */
+  static final double HANDWRITTEN_WEIGHT = 2.0;
   /** Model names of {@link #labelled} rows start with this. */
   public static final String LABELS_PREFIX = "labels:";
 
@@ -142,7 +149,7 @@ public final class RefusalTraining {
     int n = 0;
     for (JsonNode r : handwritten()) {
       out.add(new Example("handwritten", "hw:" + n++, null, r.get("response").asText(),
-          r.get("label").asBoolean(), 1.0, null));
+          r.get("label").asBoolean(), HANDWRITTEN_WEIGHT, null));
     }
     return out;
   }
