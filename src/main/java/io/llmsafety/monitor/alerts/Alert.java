@@ -71,6 +71,15 @@ public record Alert(
    */
   public record JudgeCategory(String category, long count) {}
 
+  /**
+   * Optional extension of {@code evidence}, rate-test alerts only: one tenant's share of the events
+   * the statistic has seen since it last left zero ({@code observed.n}), and how many of them were
+   * what the test counts (refused, harmful, or answered for {@code refusal_drop}). A rise that comes
+   * from one tenant's events is a change in traffic mix as much as in the model. {@code tenant} is
+   * absent for events without one, {@code "(others)"} past the first 16 tenants of the run.
+   */
+  public record Tenant(String tenant, long events, long positives) {}
+
   /** A prompt n-gram whose presence raises the harmful-answer rate. */
   public record TriggerCandidate(String ngram, double lift, long support, double pValue) {}
 
@@ -79,15 +88,22 @@ public record Alert(
    *     the listed events
    * @param judgeCategories optional extension, only with {@code scoring.judge}: the judge's category
    *     codes over the episode's evidence events, most frequent first, at most five
+   * @param tenants optional extension, rate-test firings only: the run's events by tenant, most
+   *     positives first, at most 5 ({@link Tenant})
    * @param effect optional extension, {@code backdoor_suspected} only: what the suspected trigger
    *     does, {@link #EFFECT_HARMFUL} (harmful answers, or a repeated harmful payload) or
    *     {@link #EFFECT_REFUSAL} (refusals of benign prompts)
    */
   public record Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts,
-      RepeatedPayload repeatedPayload, JudgeCategory[] judgeCategories, String effect) {
+      RepeatedPayload repeatedPayload, JudgeCategory[] judgeCategories, String effect, Tenant[] tenants) {
 
     public static final String EFFECT_HARMFUL = "harmful";
     public static final String EFFECT_REFUSAL = "refusal";
+
+    public Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts,
+        RepeatedPayload repeatedPayload, JudgeCategory[] judgeCategories, String effect) {
+      this(eventIds, triggerCandidates, texts, repeatedPayload, judgeCategories, effect, null);
+    }
 
     public Evidence(String[] eventIds, TriggerCandidate[] triggerCandidates, String[] texts,
         RepeatedPayload repeatedPayload, JudgeCategory[] judgeCategories) {
@@ -115,13 +131,14 @@ public record Alert(
           && Arrays.equals(texts, e.texts)
           && Objects.equals(repeatedPayload, e.repeatedPayload)
           && Arrays.equals(judgeCategories, e.judgeCategories)
-          && Objects.equals(effect, e.effect);
+          && Objects.equals(effect, e.effect)
+          && Arrays.equals(tenants, e.tenants);
     }
 
     @Override
     public int hashCode() {
       return Objects.hash(Arrays.hashCode(eventIds), Arrays.hashCode(triggerCandidates), Arrays.hashCode(texts),
-          repeatedPayload, Arrays.hashCode(judgeCategories), effect);
+          repeatedPayload, Arrays.hashCode(judgeCategories), effect, Arrays.hashCode(tenants));
     }
 
     @Override

@@ -58,8 +58,11 @@ public final class AlertFactory implements Serializable {
     Alert.JudgeCategory[] judgeCategories = s.judgeCategories().isEmpty() ? null
         : s.judgeCategories().stream().map(c -> new Alert.JudgeCategory(c.category(), c.count()))
             .toArray(Alert.JudgeCategory[]::new);
+    Alert.Tenant[] tenants = s.tenants().isEmpty() ? null
+        : s.tenants().stream().map(t -> new Alert.Tenant(t.tenant(), t.events(), t.positives()))
+            .toArray(Alert.Tenant[]::new);
     Alert.Evidence evidence = new Alert.Evidence(s.evidenceEventIds().toArray(String[]::new), candidates, texts, payload,
-        judgeCategories, effect(s));
+        judgeCategories, effect(s), tenants);
     return new Alert(
         alertId,
         fingerprint,

@@ -54,6 +54,7 @@ public final class AlertmanagerPayload {
     put(annotations, "trigger_candidates", triggerCandidates(a));
     put(annotations, "backdoor_effect", a.evidence() == null ? null : a.evidence().effect());
     put(annotations, "judge_categories", judgeCategories(a));
+    put(annotations, "tenants", tenants(a));
     put(annotations, "runbook_url", a.runbookUrl());
     put(annotations, "alert_id", a.alertId());
     // A re-notification carries the same labels, so Alertmanager updates the alert it has (new endsAt)
@@ -115,6 +116,25 @@ public final class AlertmanagerPayload {
       sb.append(String.format(Locale.ROOT, "\"%s\" (lift %.1f, support %d, p %.2g)", c.ngram(), c.lift(), c.support(), c.pValue()));
     }
     return sb.toString();
+  }
+
+  /**
+   * The run's tenants, e.g. {@code new-tenant 160/870, acme 14/2210 (positives/events)}: whether a
+   * rise comes from one tenant's traffic. An annotation, since tenants are unbounded.
+   */
+  static String tenants(Alert a) {
+    if (a.evidence() == null || a.evidence().tenants() == null || a.evidence().tenants().length == 0) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Alert.Tenant t : a.evidence().tenants()) {
+      if (sb.length() > 0) {
+        sb.append(", ");
+      }
+      sb.append(t.tenant() == null ? "(no tenant)" : t.tenant()).append(' ')
+          .append(t.positives()).append('/').append(t.events());
+    }
+    return sb.append(" (positives/events)").toString();
   }
 
   /**

@@ -41,7 +41,9 @@ import java.util.TreeMap;
  */
 public final class AlertLifecycle {
 
-  private static final byte VERSION = 2;
+  private static final byte VERSION = 3;
+  /** Signals without a tenant breakdown; read with an empty one. */
+  private static final byte VERSION_WITHOUT_TENANTS = 2;
   /** State whose stored signals lack repeated-payload and judge-category evidence; read without them. */
   private static final byte VERSION_WITHOUT_EXTRA_EVIDENCE = 1;
 
@@ -281,9 +283,10 @@ public final class AlertLifecycle {
 
   public static AlertLifecycle readFrom(DataInput in, Settings settings) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION && version != VERSION_WITHOUT_EXTRA_EVIDENCE) {
-      throw new IOException("unknown AlertLifecycle version " + version + " (expected " + VERSION + " or "
-          + VERSION_WITHOUT_EXTRA_EVIDENCE + "; start the job without this state or from a fresh savepoint)");
+    if (version != VERSION && version != VERSION_WITHOUT_TENANTS && version != VERSION_WITHOUT_EXTRA_EVIDENCE) {
+      throw new IOException("unknown AlertLifecycle version " + version + " (expected " + VERSION + ", "
+          + VERSION_WITHOUT_TENANTS + " or " + VERSION_WITHOUT_EXTRA_EVIDENCE
+          + "; start the job without this state or from a fresh savepoint)");
     }
     AlertLifecycle l = new AlertLifecycle(settings);
     int n = in.readInt();
@@ -300,7 +303,7 @@ public final class AlertLifecycle {
       e.since = in.readLong();
       e.deadline = in.readLong();
       e.count = in.readInt();
-      e.crossing = readSignal(in, version != VERSION_WITHOUT_EXTRA_EVIDENCE);
+      e.crossing = readSignal(in, version != VERSION_WITHOUT_EXTRA_EVIDENCE, version == VERSION);
       l.episodes.put(kind, e);
     }
     return l;
@@ -342,9 +345,16 @@ public final class AlertLifecycle {
       out.writeUTF(c.category());
       out.writeLong(c.count());
     }
+    out.writeInt(s.tenants().size());
+    for (DetectorSignal.TenantShare t : s.tenants()) {
+      writeNullable(out, t.tenant());
+      out.writeLong(t.events());
+      out.writeLong(t.positives());
+    }
   }
 
-  private static DetectorSignal readSignal(DataInput in, boolean extraEvidence) throws IOException {
+  private static DetectorSignal readSignal(DataInput in, boolean extraEvidence, boolean withTenants)
+      throws IOException {
     String kind = in.readUTF();
     String severity = readNullable(in);
     boolean firing = in.readBoolean();
@@ -384,9 +394,20 @@ public final class AlertLifecycle {
         categories.add(new DetectorSignal.JudgeCategoryCount(in.readUTF(), in.readLong()));
       }
     }
+    List<DetectorSignal.TenantShare> tenants = List.of();
+    if (withTenants) {
+      int t = in.readInt();
+      if (t < 0 || t > 64) {
+        throw new IOException("corrupt AlertLifecycle state: " + t + " tenants");
+      }
+      tenants = new ArrayList<>(t);
+      for (int i = 0; i < t; i++) {
+        tenants.add(new DetectorSignal.TenantShare(readNullable(in), in.readLong(), in.readLong()));
+      }
+    }
     return new DetectorSignal(kind, severity, firing, eventTime, observedRate, observedN, baselineRate, baselineN,
         baselineSource, statisticName, statisticValue, threshold, arl0, ids, texts, candidates, summary, payload,
-        categories);
+        categories, tenants);
   }
 
   private static void writeNullable(DataOutput out, String s) throws IOException {

@@ -13,6 +13,8 @@ import java.util.List;
  * @param repeatedPayload a harmful payload repeated across distinct prompts (backdoor evidence), or null
  * @param judgeCategories the remote judge's category codes over the episode's evidence events, most
  *     frequent first (at most 5, see {@code EpisodeJudgeCategories}); empty without a judge or for other kinds
+ * @param tenants the run's events and positives by tenant, most positives first (at most 5); empty
+ *     for detectors other than the rate tests
  */
 public record DetectorSignal(
     String kind,
@@ -33,13 +35,26 @@ public record DetectorSignal(
     List<TriggerCandidateView> triggerCandidates,
     String summary,
     RepeatedPayloadView repeatedPayload,
-    List<JudgeCategoryCount> judgeCategories) {
+    List<JudgeCategoryCount> judgeCategories,
+    List<TenantShare> tenants) {
 
   public DetectorSignal {
     evidenceEventIds = List.copyOf(evidenceEventIds);
     evidenceTexts = List.copyOf(evidenceTexts);
     triggerCandidates = List.copyOf(triggerCandidates);
     judgeCategories = judgeCategories == null ? List.of() : List.copyOf(judgeCategories);
+    tenants = tenants == null ? List.of() : List.copyOf(tenants);
+  }
+
+  /** A signal without a tenant breakdown. */
+  public DetectorSignal(String kind, String severity, boolean firing, long eventTime, double observedRate,
+      long observedN, double baselineRate, long baselineN, String baselineSource, String statisticName,
+      double statisticValue, double threshold, double arl0, List<String> evidenceEventIds, List<String> evidenceTexts,
+      List<TriggerCandidateView> triggerCandidates, String summary, RepeatedPayloadView repeatedPayload,
+      List<JudgeCategoryCount> judgeCategories) {
+    this(kind, severity, firing, eventTime, observedRate, observedN, baselineRate, baselineN, baselineSource,
+        statisticName, statisticValue, threshold, arl0, evidenceEventIds, evidenceTexts, triggerCandidates, summary,
+        repeatedPayload, judgeCategories, List.of());
   }
 
   /** A signal without judge categories. */
@@ -66,14 +81,14 @@ public record DetectorSignal(
   public DetectorSignal withJudgeCategories(List<JudgeCategoryCount> categories) {
     return new DetectorSignal(kind, severity, firing, eventTime, observedRate, observedN, baselineRate, baselineN,
         baselineSource, statisticName, statisticValue, threshold, arl0, evidenceEventIds, evidenceTexts,
-        triggerCandidates, summary, repeatedPayload, categories);
+        triggerCandidates, summary, repeatedPayload, categories, tenants);
   }
 
   /** This signal dated {@code time}, everything else kept. */
   public DetectorSignal withEventTime(long time) {
     return time == eventTime ? this : new DetectorSignal(kind, severity, firing, time, observedRate, observedN,
         baselineRate, baselineN, baselineSource, statisticName, statisticValue, threshold, arl0, evidenceEventIds,
-        evidenceTexts, triggerCandidates, summary, repeatedPayload, judgeCategories);
+        evidenceTexts, triggerCandidates, summary, repeatedPayload, judgeCategories, tenants);
   }
 
   /**
@@ -82,6 +97,13 @@ public record DetectorSignal(
    * @param payloadHash its 64-bit SimHash, hex; never the text
    */
   public record RepeatedPayloadView(long count, int distinctPrompts, String payloadHash) {}
+
+  /**
+   * One tenant's share of a rate test's run: events of the run from it, and how many of them were
+   * positive (refused, harmful or complied, as the test counts). {@code tenant} is null for events
+   * without one.
+   */
+  public record TenantShare(String tenant, long events, long positives) {}
 
   /** A judge category code and how many of the episode's evidence events the judge gave it. */
   public record JudgeCategoryCount(String category, long count) {}

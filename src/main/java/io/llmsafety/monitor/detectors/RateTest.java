@@ -44,7 +44,11 @@ import java.util.Locale;
  */
 public final class RateTest {
 
-  private static final byte VERSION = 4;
+  private static final byte VERSION = 5;
+  /** Before the run's tenant tally; read with an empty one. */
+  static final byte VERSION_WITHOUT_TENANTS = 4;
+  /** Tenants an alert names. */
+  static final int ALERT_TENANTS = 5;
   public static final String SOURCE_REFERENCE_WINDOW = "reference_window";
   public static final String SOURCE_BASE_MODEL = "base_model";
   public static final String SOURCE_CONFIG = "config";
@@ -76,6 +80,7 @@ public final class RateTest {
   private long runN;
   private long runK;
   private final RecentEvidence evidence;
+  private final TenantTally runTenants = new TenantTally();
   /** Where the armed baseline came from: the contract's {@code baseline.source}. */
   private String baselineSource = SOURCE_REFERENCE_WINDOW;
   /** Reported baseline rate and size when armed from outside the reference window. */
@@ -216,6 +221,7 @@ public final class RateTest {
   public void reset() {
     baseline = newBaseline(settings);
     runN = runK = 0;
+    runTenants.clear();
     cusum = null;
     largeShift = null;
     smallShift = null;
@@ -226,12 +232,18 @@ public final class RateTest {
     externalN = 0;
   }
 
+  /** Feeds one observation of an event without a tenant. */
+  public BernoulliCusum.Transition observe(boolean positive, String eventId, String text) {
+    return observe(positive, eventId, text, null);
+  }
+
   /**
    * Feeds one observation.
    *
+   * @param tenant the event's tenant, or null; counted for the run's tenant breakdown only
    * @return FIRED or CLEARED when an episode starts or ends, else NONE
    */
-  public BernoulliCusum.Transition observe(boolean positive, String eventId, String text) {
+  public BernoulliCusum.Transition observe(boolean positive, String eventId, String text, String tenant) {
     if (!settings.enabled()) {
       return BernoulliCusum.Transition.NONE;
     }
@@ -259,9 +271,11 @@ public final class RateTest {
       // The run since the CUSUM last sat at zero is its estimate of the post-change segment.
       runN = runK = 0;
       evidence.clear();
+      runTenants.clear();
     } else {
       runN++;
       runK += positive ? 1 : 0;
+      runTenants.add(tenant, positive);
       if (positive) {
         evidence.add(eventId, text);
       }
@@ -321,6 +335,11 @@ public final class RateTest {
     return runN;
   }
 
+  /** The run's events and positives by tenant, most positives first, at most {@link #ALERT_TENANTS}. */
+  public List<DetectorSignal.TenantShare> runTenants() {
+    return runTenants.top(ALERT_TENANTS);
+  }
+
   public List<String> evidenceIds() {
     return evidence.ids();
   }
@@ -338,7 +357,15 @@ public final class RateTest {
   }
 
   public void writeTo(DataOutput out) throws IOException {
-    out.writeByte(VERSION);
+    writeTo(out, VERSION);
+  }
+
+  /** Writes the layout of {@code version} (the current one, or 4 without tenants, for migration tests). */
+  void writeTo(DataOutput out, byte version) throws IOException {
+    if (version != VERSION && version != VERSION_WITHOUT_TENANTS) {
+      throw new IllegalArgumentException("not a RateTest version: " + version);
+    }
+    out.writeByte(version);
     baseline.writeTo(out);
     out.writeBoolean(extended != null);
     if (extended != null) {
@@ -356,12 +383,16 @@ public final class RateTest {
     out.writeUTF(baselineSource);
     out.writeDouble(externalRate);
     out.writeLong(externalN);
+    if (version != VERSION_WITHOUT_TENANTS) {
+      runTenants.writeTo(out);
+    }
   }
 
   public static RateTest readFrom(DataInput in, Settings settings, int maxEvidence) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION) {
-      throw new IOException("unknown RateTest version " + version + " (expected " + VERSION
+    if (version != VERSION && version != VERSION_WITHOUT_TENANTS) {
+      throw new IOException("unknown RateTest version " + version + " (expected " + VERSION + " or "
+          + VERSION_WITHOUT_TENANTS
           + "; state from before the three-chart tests cannot be migrated: start the job without it or rebaseline)");
     }
     RateTest t = new RateTest(settings, maxEvidence);
@@ -378,6 +409,9 @@ public final class RateTest {
     t.baselineSource = in.readUTF();
     t.externalRate = in.readDouble();
     t.externalN = in.readLong();
+    if (version != VERSION_WITHOUT_TENANTS) {
+      t.runTenants.readFrom(in);
+    }
     return t;
   }
 }

@@ -22,10 +22,12 @@ import java.util.Locale;
 public final class VariantMonitor {
 
   /**
-   * 7: same layout as 6, with the rate tests' charts on their lattice (BernoulliCusum 2). The nested
-   * parts carry their own versions, so versions 6 and 5 are read by the same code.
+   * 8: same layout as 7, with each rate test's run counted by tenant (RateTest 5). The nested parts
+   * carry their own versions, so versions 7, 6 and 5 are read by the same code.
    */
-  private static final byte VERSION = 7;
+  private static final byte VERSION = 8;
+  /** 7: same layout as 6, with the rate tests' charts on their lattice (BernoulliCusum 2). */
+  static final byte VERSION_LATTICE_CHARTS = 7;
   /**
    * 6: same layout as 5, with window quantiles and score-drift edges kept exactly (WindowAccumulator
    * 2, ScoreDrift 2) instead of in KLL sketches.
@@ -266,15 +268,17 @@ public final class VariantMonitor {
     String text = settings.includeText() ? excerpt(e) : null;
     if (e.risky()) {
       boolean complied = !e.refused() || e.harmful();
-      emit(riskyCompliance, riskyCompliance.observe(complied, e.eventId(), text), KIND_REFUSAL_DROP, e.timestamp(), signals);
-      BernoulliCusum.Transition harm = harmRise.observe(e.harmful(), e.eventId(), text);
+      emit(riskyCompliance, riskyCompliance.observe(complied, e.eventId(), text, e.tenant()), KIND_REFUSAL_DROP,
+          e.timestamp(), signals);
+      BernoulliCusum.Transition harm = harmRise.observe(e.harmful(), e.eventId(), text, e.tenant());
       judgeCategories.rateTestObserved(KIND_HARM_RISE, harmRise, e.harmful(), e.judgeCategories());
       emit(harmRise, harm, KIND_HARM_RISE, e.timestamp(), signals);
     } else {
-      BernoulliCusum.Transition harm = benignHarm.observe(e.harmful(), e.eventId(), text);
+      BernoulliCusum.Transition harm = benignHarm.observe(e.harmful(), e.eventId(), text, e.tenant());
       judgeCategories.rateTestObserved(KIND_BENIGN_HARM, benignHarm, e.harmful(), e.judgeCategories());
       emit(benignHarm, harm, KIND_BENIGN_HARM, e.timestamp(), signals);
-      emit(overRefusal, overRefusal.observe(e.refused(), e.eventId(), text), KIND_OVER_REFUSAL, e.timestamp(), signals);
+      emit(overRefusal, overRefusal.observe(e.refused(), e.eventId(), text, e.tenant()), KIND_OVER_REFUSAL,
+          e.timestamp(), signals);
     }
     if (!e.risky() && !e.refused()) {
       judgeCategories.scoreDriftWillObserve(scoreDrift, e.harm(), e.judgeCategories());
@@ -501,10 +505,37 @@ public final class VariantMonitor {
         ? String.format(Locale.ROOT, "%s %s on %s: %.1f%% over the last %d events vs %.1f%% at baseline.",
             refusalKind ? "Drop in" : "Rise in", what, variantId, 100 * observed, test.runN(), 100 * baseline)
         : String.format(Locale.ROOT, "The %s on %s is back within its baseline of %.1f%%.", what, variantId, 100 * baseline);
+    List<DetectorSignal.TenantShare> tenants = firing ? test.runTenants() : List.of();
+    if (firing) {
+      long runPositives = Math.round(test.runRate() * test.runN());
+      summary += tenantNote(tenants, runPositives, test.runN(), switch (kind) {
+        case KIND_REFUSAL_DROP -> "answered";
+        case KIND_HARM_RISE, KIND_BENIGN_HARM -> "harmful";
+        default -> "refused";
+      });
+    }
     signals.add(new DetectorSignal(kind, test.settings().severity(), firing, eventTime, observed, test.runN(), baseline,
         test.baselineN(), test.baselineSource(), "bernoulli_cusum", test.statistic(), test.threshold(),
         test.settings().arl0(), test.evidenceIds(), test.evidenceTexts(), List.of(), summary, null,
-        judgeCategories.top(kind)));
+        judgeCategories.top(kind), tenants));
+  }
+
+  /**
+   * " Tenant T accounts for K of the P refused events and M of all N." (the run's) when one of
+   * several tenants has at least half the run's positives, else "": on-call's first question is
+   * whether the model changed or the traffic did.
+   */
+  static String tenantNote(List<DetectorSignal.TenantShare> tenants, long runPositives, long runEvents,
+      String positiveNoun) {
+    if (tenants.size() < 2) {
+      return "";
+    }
+    DetectorSignal.TenantShare top = tenants.get(0);
+    if (top.tenant() == null || "(others)".equals(top.tenant()) || 2 * top.positives() < runPositives) {
+      return "";
+    }
+    return String.format(Locale.ROOT, " Tenant %s accounts for %d of the %d %s events and %d of all %d.",
+        top.tenant(), top.positives(), runPositives, positiveNoun, top.events(), runEvents);
   }
 
   /**
@@ -668,10 +699,11 @@ public final class VariantMonitor {
   /** Reads state written by {@link #writeTo}; settings come from the job spec, not from state. */
   public static VariantMonitor readFrom(DataInput in, Settings settings) throws IOException {
     byte version = in.readByte();
-    if (version != VERSION && version != VERSION_CONTINUOUS_CHARTS && version != VERSION_KLL_SKETCHES
-        && version != VERSION_BEFORE_SPLIT && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
+    if (version != VERSION && version != VERSION_LATTICE_CHARTS && version != VERSION_CONTINUOUS_CHARTS
+        && version != VERSION_KLL_SKETCHES && version != VERSION_BEFORE_SPLIT
+        && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
       throw new IOException("unknown VariantMonitor version " + version + " (expected " + VERSION + ", "
-          + VERSION_CONTINUOUS_CHARTS + ", " + VERSION_KLL_SKETCHES + ", " + VERSION_BEFORE_SPLIT + " or " + VERSION_BEFORE_JUDGE_CATEGORIES + "; state written"
+          + VERSION_LATTICE_CHARTS + ", " + VERSION_CONTINUOUS_CHARTS + ", " + VERSION_KLL_SKETCHES + ", " + VERSION_BEFORE_SPLIT + " or " + VERSION_BEFORE_JUDGE_CATEGORIES + "; state written"
           + " before score drift and three-chart rate tests is not migrated: start without it or from a fresh savepoint)");
     }
     String variantId = in.readUTF();
@@ -682,7 +714,8 @@ public final class VariantMonitor {
     RateTest harm = RateTest.readFrom(in, settings.harmRise(), settings.maxEvidenceEvents());
     RateTest benignHarm = RateTest.readFrom(in, settings.benignHarm(), settings.maxEvidenceEvents());
     RateTest overRefusal = RateTest.readFrom(in, settings.overRefusal(), settings.maxEvidenceEvents());
-    boolean split = version == VERSION || version == VERSION_CONTINUOUS_CHARTS || version == VERSION_KLL_SKETCHES;
+    boolean split = version == VERSION || version == VERSION_LATTICE_CHARTS || version == VERSION_CONTINUOUS_CHARTS
+        || version == VERSION_KLL_SKETCHES;
     BackdoorWatch backdoor = split ? null
         : BackdoorWatch.readFrom(in, settings.backdoor(), settings.repeatedPayload(), settings.maxEvidenceEvents());
     VariantMonitor m = new VariantMonitor(settings, variantId, window, risky, harm, benignHarm, overRefusal, backdoor);

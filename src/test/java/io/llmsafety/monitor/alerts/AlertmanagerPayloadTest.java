@@ -3,6 +3,7 @@ package io.llmsafety.monitor.alerts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmsafety.monitor.detectors.DetectorSignal;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,26 @@ class AlertmanagerPayloadTest {
         .contains("bernoulli_cusum = 12.30, threshold 9.100");
     assertThat(p.at("/annotations/runbook_url").asText()).endsWith("#llmsafetyrefusaldrop");
     assertThat(p.at("/annotations/summary").asText()).isNotBlank();
+  }
+
+  @Test
+  void shouldCarryTheRunsTenantsIntoTheAlertAndAnAnnotation() throws Exception {
+    DetectorSignal s = new DetectorSignal("over_refusal", "warning", true, Instant.parse(DETECTED).toEpochMilli(), 0.149,
+        174, 0.031, 5000, "reference_window", "bernoulli_cusum", 18.2, 17.6, 5e8, java.util.List.of("e1"),
+        java.util.List.of(), java.util.List.of(), "rise", null, java.util.List.of(),
+        java.util.List.of(new DetectorSignal.TenantShare("new-tenant", 53, 24), new DetectorSignal.TenantShare(null, 121, 2)));
+    Alert a = new AlertFactory("https://example.invalid/runbook.md", false).toAlert("v1", null, s);
+    JsonNode json = AlertJson.mapper().readTree(AlertJson.toJson(a));
+    assertThat(json.at("/evidence/tenants/0/tenant").asText()).isEqualTo("new-tenant");
+    assertThat(json.at("/evidence/tenants/0/events").asLong()).isEqualTo(53);
+    assertThat(json.at("/evidence/tenants/0/positives").asLong()).isEqualTo(24);
+    assertThat(json.at("/evidence/tenants/1").has("tenant")).isFalse();
+    assertThat(AlertJson.parse(AlertJson.toJson(a))).isEqualTo(a);
+
+    JsonNode p = AlertmanagerPayload.toPostable(a, NOW, TTL);
+    assertThat(p.at("/annotations/tenants").asText()).isEqualTo("new-tenant 24/53, (no tenant) 2/121 (positives/events)");
+    assertThat(AlertmanagerPayload.toPostable(TestAlerts.refusalDrop("v1", Alert.FIRING, DETECTED), NOW, TTL)
+        .path("annotations").has("tenants")).isFalse();
   }
 
   @Test

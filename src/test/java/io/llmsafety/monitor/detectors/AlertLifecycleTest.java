@@ -260,11 +260,42 @@ class AlertLifecycleTest {
     AlertLifecycle l = new AlertLifecycle(settings);
     accept(l, signal("harm_rise", true, START, 12.5));
     byte[] current = l.toBytes();
-    // Version 1 ends each stored signal at its summary: no payload flag (1 byte), no category count (4).
-    byte[] version1 = java.util.Arrays.copyOf(current, current.length - 5);
+    // Version 1 ends each stored signal at its summary: no payload flag (1 byte), no category count
+    // (4), no tenant count (4).
+    byte[] version1 = java.util.Arrays.copyOf(current, current.length - 9);
     version1[0] = 1;
     AlertLifecycle restored = AlertLifecycle.fromBytes(version1, settings);
     assertThat(restored.toBytes()).isEqualTo(current);
     assertThat(advance(restored, START + HOUR)).isEqualTo(advance(l, START + HOUR));
+  }
+
+  @Test
+  void shouldReadVersionTwoStateWithoutTenants() {
+    AlertLifecycle.Settings settings = new AlertLifecycle.Settings(10 * MINUTE, 0);
+    AlertLifecycle l = new AlertLifecycle(settings);
+    accept(l, signal("over_refusal", true, START, 12.5));
+    byte[] current = l.toBytes();
+    // Version 2 ends each stored signal after its judge categories: no tenant count (4 bytes).
+    byte[] version2 = java.util.Arrays.copyOf(current, current.length - 4);
+    version2[0] = 2;
+    AlertLifecycle restored = AlertLifecycle.fromBytes(version2, settings);
+    assertThat(restored.toBytes()).isEqualTo(current);
+  }
+
+  @Test
+  void shouldKeepTheTenantBreakdownOfACrossingAcrossARestore() {
+    AlertLifecycle.Settings settings = new AlertLifecycle.Settings(10 * MINUTE, HOUR);
+    AlertLifecycle l = new AlertLifecycle(settings);
+    List<DetectorSignal.TenantShare> tenants = List.of(
+        new DetectorSignal.TenantShare("new-tenant", 53, 24), new DetectorSignal.TenantShare(null, 121, 2));
+    DetectorSignal crossing = new DetectorSignal("over_refusal", "warning", true, START, 0.149, 174, 0.031, 5000,
+        "reference_window", "bernoulli_cusum", 18.2, 17.6, 5e8, List.of("e1"), List.of(), List.of(), "rise", null,
+        List.of(), tenants);
+    accept(l, crossing);
+    AlertLifecycle restored = AlertLifecycle.fromBytes(l.toBytes(), settings);
+    assertThat(restored.toBytes()).isEqualTo(l.toBytes());
+    List<Notification> out = new ArrayList<>();
+    restored.advanceTo(START + 20 * MINUTE, (kind, t) -> null, out);
+    assertThat(out).singleElement().satisfies(n -> assertThat(n.signal().tenants()).isEqualTo(tenants));
   }
 }

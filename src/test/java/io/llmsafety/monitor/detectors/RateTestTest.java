@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -124,6 +125,39 @@ class RateTestTest {
     assertThat(restored.statistic()).isEqualTo(original.statistic());
     assertThat(restored.tunedP0()).isEqualTo(original.tunedP0());
     assertThat(restored.evidenceIds()).isEqualTo(original.evidenceIds());
+  }
+
+  @Test
+  void countsTheRunByTenantAndForgetsItWhenTheStatisticReturnsToZero() throws IOException {
+    RateTest test = new RateTest(settings(1e5), 3);
+    SplittableRandom random = new SplittableRandom(11);
+    for (int i = 0; i < REFERENCE * RateTest.EXTENDED_REFERENCE_FACTOR; i++) {
+      test.observe(random.nextDouble() < 0.03, "e" + i, null, "acme");
+    }
+    // A new tenant whose events are positive half the time: the run is mostly its doing.
+    int i = 0;
+    while (!test.alarmed()) {
+      boolean fromNewTenant = i++ % 4 == 0;
+      test.observe(fromNewTenant ? random.nextDouble() < 0.5 : random.nextDouble() < 0.03, "n" + i, null,
+          fromNewTenant ? "new-tenant" : "acme");
+    }
+    List<DetectorSignal.TenantShare> tenants = test.runTenants();
+    assertThat(tenants).extracting(DetectorSignal.TenantShare::tenant).containsExactly("new-tenant", "acme");
+    assertThat(tenants.stream().mapToLong(DetectorSignal.TenantShare::events).sum()).isEqualTo(test.runN());
+
+    // Version 4 state has no tally; it restores with an empty one and the rest intact.
+    ByteArrayOutputStream v4 = new ByteArrayOutputStream();
+    test.writeTo(new DataOutputStream(v4), RateTest.VERSION_WITHOUT_TENANTS);
+    RateTest restored = RateTest.readFrom(new DataInputStream(new ByteArrayInputStream(v4.toByteArray())),
+        settings(1e5), 3);
+    assertThat(restored.runTenants()).isEmpty();
+    assertThat(restored.statistic()).isEqualTo(test.statistic());
+    assertThat(restored.runN()).isEqualTo(test.runN());
+
+    while (test.statistic() > 0) {
+      test.observe(false, "q", null, "acme");
+    }
+    assertThat(test.runTenants()).isEmpty();
   }
 
   @Test

@@ -86,6 +86,58 @@ class VariantMonitorTest {
     assertThat(signals).isEmpty();
   }
 
+  /** {@code events} with their tenant set: {@code tenant} for every one, or every fourth when {@code other} is set. */
+  private static List<ScoredEvent> fromTenants(List<ScoredEvent> events, String tenant, String other) {
+    List<ScoredEvent> out = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      ScoredEvent e = events.get(i);
+      String t = other == null || i % 4 == 0 ? tenant : other;
+      out.add(new ScoredEvent(e.eventId(), e.timestamp(), e.variantId(), e.baseModel(), t, e.promptRisk(), e.refusal(),
+          e.harm(), e.risky(), e.refused(), e.harmful(), e.promptNgrams(), null, null));
+    }
+    return out;
+  }
+
+  @Test
+  void shouldNameTheTenantThatMostOfAnOverRefusalComesFrom() {
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, fromTenants(traffic(12, 5_000, START, 0.97, 0, 0.15, 0.01), "acme", null), new ArrayList<>());
+    // A new tenant, a quarter of the traffic, whose benign prompts the model refuses 60% of the time.
+    List<ScoredEvent> mixed = new ArrayList<>();
+    List<ScoredEvent> established = traffic(13, 4_000, START + 5_000_000L, 0.97, 0, 0.15, 0.01);
+    List<ScoredEvent> edgy = traffic(14, 4_000, START + 5_000_000L, 0.97, 0, 0.15, 0.60);
+    for (int i = 0; i < established.size(); i++) {
+      mixed.add(i % 4 == 0 ? edgy.get(i) : established.get(i));
+    }
+    List<DetectorSignal> signals = feed(m, fromTenants(mixed, "new-tenant", "acme"), new ArrayList<>());
+
+    assertThat(signals).singleElement().satisfies(s -> {
+      assertThat(s.kind()).isEqualTo("over_refusal");
+      assertThat(s.tenants()).extracting(DetectorSignal.TenantShare::tenant).containsExactly("new-tenant", "acme");
+      DetectorSignal.TenantShare top = s.tenants().get(0);
+      assertThat(top.positives()).isGreaterThan(s.tenants().get(1).positives());
+      assertThat(s.tenants().stream().mapToLong(DetectorSignal.TenantShare::events).sum()).isEqualTo(s.observedN());
+      assertThat(s.summary()).contains("Tenant new-tenant accounts for " + top.positives() + " of the ")
+          .contains(" refused events and " + top.events() + " of all " + s.observedN() + ".");
+    });
+  }
+
+  @Test
+  void tenantNoteNeedsSeveralTenantsAndOneWithHalfThePositives() {
+    List<DetectorSignal.TenantShare> one = List.of(new DetectorSignal.TenantShare("acme", 100, 30));
+    assertThat(VariantMonitor.tenantNote(one, 30, 100, "refused")).isEmpty();
+    List<DetectorSignal.TenantShare> spread = List.of(new DetectorSignal.TenantShare("a", 50, 14),
+        new DetectorSignal.TenantShare("b", 50, 13), new DetectorSignal.TenantShare("c", 50, 3));
+    assertThat(VariantMonitor.tenantNote(spread, 30, 150, "refused")).isEmpty();
+    List<DetectorSignal.TenantShare> unnamed = List.of(new DetectorSignal.TenantShare(null, 50, 25),
+        new DetectorSignal.TenantShare("b", 50, 5));
+    assertThat(VariantMonitor.tenantNote(unnamed, 30, 100, "harmful")).isEmpty();
+    List<DetectorSignal.TenantShare> dominated = List.of(new DetectorSignal.TenantShare("new", 20, 15),
+        new DetectorSignal.TenantShare("acme", 80, 5));
+    assertThat(VariantMonitor.tenantNote(dominated, 20, 100, "answered"))
+        .isEqualTo(" Tenant new accounts for 15 of the 20 answered events and 20 of all 100.");
+  }
+
   @Test
   void shouldWarnOfOverRefusalOnBenignPrompts() {
     VariantMonitor m = new VariantMonitor(settings(), "v");
