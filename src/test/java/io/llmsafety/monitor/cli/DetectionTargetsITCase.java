@@ -72,9 +72,9 @@ class DetectionTargetsITCase {
   }
 
   /**
-   * Target: within 2x the bound. Measured 1.88x (137 benign events) with refusal v2, which flags
+   * Target: within 2x the bound. Measured 1.90x (138 benign events) with refusal v2, which flags
    * ~2% of these AlpacaEval answers (trained on them) instead of ~10%, so the detector sees close
-   * to the true 1% -> 15% change (7.8x with the v1 lexicon). The full day is still 4.3x.
+   * to the true 1% -> 15% change (7.8x with the v1 lexicon). The full day is still 6.35x.
    */
   @Test
   void overRefusalOfBenignPromptsIsDetectedWithinTwiceTheBound() {

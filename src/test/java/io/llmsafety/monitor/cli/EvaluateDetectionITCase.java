@@ -62,6 +62,27 @@ class EvaluateDetectionITCase {
   }
 
   @Test
+  void rateTestAlertsCarryTheirRunsTenantsThroughTheJobGraph() throws Exception {
+    // The simulated fleet gives each variant one tenant: the breakdown names it and covers the
+    // whole run, and the summary adds no tenant sentence (that needs several tenants).
+    JsonNode firing = null;
+    for (String line : java.nio.file.Files.readAllLines(run.outDir.resolve("over_refusal.alerts.jsonl"))) {
+      JsonNode a = io.llmsafety.monitor.alerts.AlertJson.mapper().readTree(line);
+      if (a.path("kind").asText().equals("over_refusal") && a.path("status").asText().equals("firing")) {
+        firing = a;
+        break;
+      }
+    }
+    assertThat(firing).as("an over_refusal firing record").isNotNull();
+    JsonNode tenants = firing.at("/evidence/tenants");
+    assertThat(tenants.size()).as(firing.toString()).isEqualTo(1);
+    assertThat(tenants.at("/0/tenant").asText()).isEqualTo("acme-support");
+    assertThat(tenants.at("/0/events").asLong()).isEqualTo(firing.at("/observed/n").asLong());
+    assertThat(tenants.at("/0/positives").asLong()).isPositive();
+    assertThat(firing.path("summary").asText()).doesNotContain("Tenant");
+  }
+
+  @Test
   void trafficMixShiftDoesNotLookLikeDegradation() {
     JsonNode r = run.result("mix_shift");
     assertThat(r.path("fired_kinds").toString()).as(r.toString())
