@@ -8,8 +8,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * Maps an {@link Alert} to one entry of Alertmanager's {@code POST /api/v2/alerts} body (a
@@ -126,15 +128,9 @@ public final class AlertmanagerPayload {
     if (a.evidence() == null || a.evidence().tenants() == null || a.evidence().tenants().length == 0) {
       return null;
     }
-    StringBuilder sb = new StringBuilder();
-    for (Alert.Tenant t : a.evidence().tenants()) {
-      if (sb.length() > 0) {
-        sb.append(", ");
-      }
-      sb.append(t.tenant() == null ? "(no tenant)" : t.tenant()).append(' ')
-          .append(t.positives()).append('/').append(t.events());
-    }
-    return sb.append(" (positives/events)").toString();
+    return Arrays.stream(a.evidence().tenants())
+        .map(t -> (t.tenant() == null ? "(no tenant)" : t.tenant()) + " " + t.positives() + "/" + t.events())
+        .collect(Collectors.joining(", ", "", " (positives/events)"));
   }
 
   /**

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class AlertLifecycleTest {
@@ -254,32 +255,22 @@ class AlertLifecycleTest {
     });
   }
 
-  @Test
-  void shouldReadVersionOneStateWithoutTheExtraEvidence() {
+  /**
+   * Older states end each stored signal earlier: version 2 has no tenant count (4 bytes), version 1
+   * neither a payload flag (1) nor a category count (4).
+   */
+  @ParameterizedTest
+  @CsvSource({"1, 9", "2, 4"})
+  void shouldReadOlderStateWithoutTheLaterEvidence(byte version, int missingBytes) {
     AlertLifecycle.Settings settings = new AlertLifecycle.Settings(10 * MINUTE, 0);
     AlertLifecycle l = new AlertLifecycle(settings);
     accept(l, signal("harm_rise", true, START, 12.5));
     byte[] current = l.toBytes();
-    // Version 1 ends each stored signal at its summary: no payload flag (1 byte), no category count
-    // (4), no tenant count (4).
-    byte[] version1 = java.util.Arrays.copyOf(current, current.length - 9);
-    version1[0] = 1;
-    AlertLifecycle restored = AlertLifecycle.fromBytes(version1, settings);
+    byte[] older = java.util.Arrays.copyOf(current, current.length - missingBytes);
+    older[0] = version;
+    AlertLifecycle restored = AlertLifecycle.fromBytes(older, settings);
     assertThat(restored.toBytes()).isEqualTo(current);
     assertThat(advance(restored, START + HOUR)).isEqualTo(advance(l, START + HOUR));
-  }
-
-  @Test
-  void shouldReadVersionTwoStateWithoutTenants() {
-    AlertLifecycle.Settings settings = new AlertLifecycle.Settings(10 * MINUTE, 0);
-    AlertLifecycle l = new AlertLifecycle(settings);
-    accept(l, signal("over_refusal", true, START, 12.5));
-    byte[] current = l.toBytes();
-    // Version 2 ends each stored signal after its judge categories: no tenant count (4 bytes).
-    byte[] version2 = java.util.Arrays.copyOf(current, current.length - 4);
-    version2[0] = 2;
-    AlertLifecycle restored = AlertLifecycle.fromBytes(version2, settings);
-    assertThat(restored.toBytes()).isEqualTo(current);
   }
 
   @Test
