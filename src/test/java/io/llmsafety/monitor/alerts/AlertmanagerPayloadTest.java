@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.llmsafety.monitor.detectors.DetectorSignal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,9 +51,9 @@ class AlertmanagerPayloadTest {
   @Test
   void shouldCarryTheRunsTenantsIntoTheAlertAndAnAnnotation() throws Exception {
     DetectorSignal s = new DetectorSignal("over_refusal", "warning", true, Instant.parse(DETECTED).toEpochMilli(), 0.149,
-        174, 0.031, 5000, "reference_window", "bernoulli_cusum", 18.2, 17.6, 5e8, java.util.List.of("e1"),
-        java.util.List.of(), java.util.List.of(), "rise", null, java.util.List.of(),
-        java.util.List.of(new DetectorSignal.TenantShare("new-tenant", 53, 24), new DetectorSignal.TenantShare(null, 121, 2)));
+        174, 0.031, 5000, "reference_window", "bernoulli_cusum", 18.2, 17.6, 5e8, List.of("e1"),
+        List.of(), List.of(), "rise", null, List.of(),
+        List.of(new DetectorSignal.TenantShare("new-tenant", 53, 24), new DetectorSignal.TenantShare(null, 121, 2)));
     Alert a = new AlertFactory("https://example.invalid/runbook.md", false).toAlert("v1", null, s);
     JsonNode json = AlertJson.mapper().readTree(AlertJson.toJson(a));
     assertThat(json.at("/evidence/tenants/0/tenant").asText()).isEqualTo("new-tenant");
@@ -94,7 +95,7 @@ class AlertmanagerPayloadTest {
     long detected = Instant.parse(DETECTED).toEpochMilli();
     io.llmsafety.monitor.detectors.DetectorSignal s = new io.llmsafety.monitor.detectors.DetectorSignal("refusal_drop",
         "critical", true, detected, 0.29, 412, 0.97, 5000, "base_model", "bernoulli_cusum", 12.3, 9.1, 2e7,
-        java.util.List.of("e1"), java.util.List.of(), java.util.List.of(), "Drop in refusals");
+        List.of("e1"), List.of(), List.of(), "Drop in refusals");
     Alert first = factory.toAlert("v1", "base-a", s);
     Alert again = factory.toAlert("v1", "base-a", s, 2, detected + Duration.ofHours(4).toMillis());
     assertThat(first.renotify()).isNull();

@@ -3,6 +3,8 @@ package io.llmsafety.monitor.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmsafety.monitor.alerts.AlertJson;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,8 +68,8 @@ class EvaluateDetectionITCase {
     // The simulated fleet gives each variant one tenant: the breakdown names it and covers the
     // whole run, and the summary adds no tenant sentence (that needs several tenants).
     JsonNode firing = null;
-    for (String line : java.nio.file.Files.readAllLines(run.outDir.resolve("over_refusal.alerts.jsonl"))) {
-      JsonNode a = io.llmsafety.monitor.alerts.AlertJson.mapper().readTree(line);
+    for (String line : Files.readAllLines(run.outDir.resolve("over_refusal.alerts.jsonl"))) {
+      JsonNode a = AlertJson.mapper().readTree(line);
       if (a.path("kind").asText().equals("over_refusal") && a.path("status").asText().equals("firing")) {
         firing = a;
         break;
