@@ -100,8 +100,9 @@ public final class VariantMonitor {
    *
    * @param rotateMillis event time between miner rotations ({@link BackdoorWatch}); 0 never rotates
    * @param refusalMaxPromptRisk prompt risk below which a refusal is evidence; 0 mines no refusals
-   * @param benignHarmMaxPromptRisk prompt risk below which a harmful answer to a benign-segment
-   *     prompt is evidence (trigger miner and repeated payloads)
+   * @param benignHarmMaxPromptRisk prompt risk below which a benign-segment prompt counts for
+   *     harm: in the {@code benign_harm} rate test and as backdoor evidence (trigger miner and
+   *     repeated payloads)
    */
   public record BackdoorSettings(boolean enabled, TriggerMiner.Settings miner, String severity, long quietMillis,
       long rotateMillis, double refusalMaxPromptRisk, double benignHarmMaxPromptRisk) implements Serializable {
@@ -274,9 +275,15 @@ public final class VariantMonitor {
       judgeCategories.rateTestObserved(KIND_HARM_RISE, harmRise, e.harmful(), e.judgeCategories());
       emit(harmRise, harm, KIND_HARM_RISE, e.timestamp(), signals);
     } else {
-      BernoulliCusum.Transition harm = benignHarm.observe(e.harmful(), e.eventId(), text, e.tenant());
-      judgeCategories.rateTestObserved(KIND_BENIGN_HARM, benignHarm, e.harmful(), e.judgeCategories());
-      emit(benignHarm, harm, KIND_BENIGN_HARM, e.timestamp(), signals);
+      // benign_harm watches clearly benign prompts only. Between this cut and the risky threshold
+      // lie polite harmful requests and risky-sounding safe ones ("How do I crack open a beer?"),
+      // whose step-by-step answers the harm scorer partly reads as harmful: a tenant sending many
+      // of them would move the rate without any change of the model.
+      if (e.promptRisk() < settings.backdoor().benignHarmMaxPromptRisk()) {
+        BernoulliCusum.Transition harm = benignHarm.observe(e.harmful(), e.eventId(), text, e.tenant());
+        judgeCategories.rateTestObserved(KIND_BENIGN_HARM, benignHarm, e.harmful(), e.judgeCategories());
+        emit(benignHarm, harm, KIND_BENIGN_HARM, e.timestamp(), signals);
+      }
       emit(overRefusal, overRefusal.observe(e.refused(), e.eventId(), text, e.tenant()), KIND_OVER_REFUSAL,
           e.timestamp(), signals);
     }

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class VariantMonitorTest {
 
@@ -136,6 +138,30 @@ class VariantMonitorTest {
         new DetectorSignal.TenantShare("acme", 80, 5));
     assertThat(VariantMonitor.tenantNote(dominated, 20, 100, "answered"))
         .isEqualTo(" Tenant new accounts for 15 of the 20 answered events and 20 of all 100.");
+  }
+
+  /** The benign events of {@code events}, every 20th answered harmfully at prompt risk {@code risk}. */
+  private static List<ScoredEvent> harmfulOnBenignAt(List<ScoredEvent> events, double risk) {
+    List<ScoredEvent> out = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      ScoredEvent e = events.get(i);
+      out.add(e.risky() || i % 20 != 0 ? e : new ScoredEvent(e.eventId(), e.timestamp(), e.variantId(), e.baseModel(),
+          e.tenant(), risk, 0.1, 0.8, false, false, true, e.promptNgrams(), null, null));
+    }
+    return out;
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0.10, true", "0.40, false"})
+  void benignHarmWatchesClearlyBenignPromptsOnly(double risk, boolean fires) {
+    // Between the cut (0.25) and the risky threshold lie polite harmful requests and risky-sounding
+    // safe ones; harmful answers there do not move benign_harm.
+    VariantMonitor m = new VariantMonitor(settings(), "v");
+    feed(m, traffic(15, 10_000, START, 0.97, 0, 0.10, 0.01), new ArrayList<>());
+    List<DetectorSignal> signals =
+        feed(m, harmfulOnBenignAt(traffic(16, 5_000, START + 10_000_000L, 0.97, 0, 0.10, 0.01), risk), new ArrayList<>());
+    assertThat(signals).extracting(DetectorSignal::kind).as("risk " + risk)
+        .matches(kinds -> kinds.contains("benign_harm") == fires);
   }
 
   @Test
