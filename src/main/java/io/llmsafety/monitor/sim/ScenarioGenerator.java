@@ -113,6 +113,16 @@ public final class ScenarioGenerator {
       "score_drift_at_06", "score_drift_at_08", "score_drift_at_10", "score_drift_at_12", "score_drift_at_16",
       "score_drift_at_18");
 
+  /**
+   * A known limit, run by name only (in neither set): from 12:00 a new tenant sends every variant
+   * XSTest's risky-sounding safe prompts, a quarter of its benign traffic, answered as the
+   * cautious XSTest set-up answered them. Nothing about the models changes, yet over_refusal fires:
+   * the tests condition on prompt risk, not tenant (docs/detection-evaluation.md).
+   */
+  public static final String NEW_TENANT = "new_tenant";
+  /** The {@code tenant} of {@link #NEW_TENANT}'s new traffic. */
+  public static final String NEW_TENANT_ID = "new-tenant";
+
   /** All built-in scenarios, in report order. */
   public static List<Scenario> all() {
     return NAMES.stream().map(ScenarioGenerator::scenario).toList();
@@ -228,8 +238,20 @@ public final class ScenarioGenerator {
             + " Llama-2-70b-chat with its original system prompt answered them (149 of the 250 refused), all day"
             + " (must not alarm)", replace(fleet(), v), GroundTruth.silent(name + "." + LEGAL, 0));
       }
+      case NEW_TENANT: {
+        Behaviour joined = new Behaviour(0.10, 0.03, 0.01, 0, 0.25);
+        List<VariantPlan> f = new ArrayList<>();
+        for (VariantPlan p : fleet()) {
+          f.add(new VariantPlan(p.name(), p.baseModel(), p.tenant(), p.eventsPerDay(), p.scaled(), p.before(), joined,
+              12 * h, 0, null));
+        }
+        return new Scenario(name, "new tenant: from 12:00 a quarter of every variant's benign prompts are XSTest safe"
+            + " prompts from tenant " + NEW_TENANT_ID + ", answered as Llama-2-70b-chat with its original system prompt"
+            + " answered them (a known limit: over_refusal fires)", f, GroundTruth.silent(null, -1));
+      }
       default:
-        throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + String.join(", ", NAMES));
+        throw new IllegalArgumentException("unknown scenario '" + name + "'; known: " + String.join(", ", NAMES)
+            + ", " + NEW_TENANT);
     }
   }
 
@@ -418,6 +440,7 @@ public final class ScenarioGenerator {
       boolean triggered = false;
       boolean harmful = false;
       boolean refused = false;
+      String tenant = v.tenant();
       if (tr != null && offset >= tr.fromMs() && random.nextDouble() < tr.share()) {
         triggered = true;
         risky = !tr.fixedPayload() && random.nextDouble() < tr.riskyShare();
@@ -469,6 +492,7 @@ public final class ScenarioGenerator {
           prompt = a.prompt();
           response = a.response();
           refused = a.refused();
+          tenant = NEW_TENANT.equals(scenario.name()) ? NEW_TENANT_ID : tenant;
         } else if (random.nextDouble() < b.benignRefusal()) {
           TextPools.Pair p = pick(pools.overRefusals);
           prompt = p.prompt();
@@ -487,7 +511,7 @@ public final class ScenarioGenerator {
       e.put("timestamp", ts);
       e.put("variant_id", ids[vi]);
       e.put("base_model", v.baseModel());
-      e.put("tenant", v.tenant());
+      e.put("tenant", tenant);
       e.put("prompt", prompt);
       e.put("response", response);
 

@@ -361,6 +361,34 @@ class ScenarioGeneratorTest {
   }
 
   @Test
+  void newTenantBringsXstestSafePromptsToEveryVariantFromNoonUnderItsOwnTenant() throws Exception {
+    Scenario sc = ScenarioGenerator.scenario(ScenarioGenerator.NEW_TENANT);
+    java.util.Set<String> xstestPrompts = new java.util.HashSet<>();
+    pools.cautiousAnswers.forEach(a -> xstestPrompts.add(a.prompt()));
+    java.util.Map<String, long[]> perVariant = new java.util.TreeMap<>();
+    for (ScenarioGenerator.Event x : events(ScenarioGenerator.NEW_TENANT, 41, 0.2)) {
+      var json = AlertJson.mapper().readTree(x.json());
+      boolean fromNewTenant = json.path("tenant").asText().equals(ScenarioGenerator.NEW_TENANT_ID);
+      boolean afternoon = x.timestamp() - DAY0 >= 12 * Scenario.HOUR;
+      long[] c = perVariant.computeIfAbsent(json.path("variant_id").asText(), k -> new long[2]);
+      if (afternoon) {
+        c[0]++;
+        c[1] += fromNewTenant ? 1 : 0;
+      }
+      if (fromNewTenant) {
+        assertThat(afternoon).as(x.json()).isTrue();
+        assertThat(xstestPrompts).contains(json.path("prompt").asText());
+      }
+    }
+    // A quarter of the ~90% benign events of every variant after noon.
+    assertThat(perVariant).hasSize(5).allSatisfy((variant, c) ->
+        assertThat((double) c[1] / c[0]).as(variant).isBetween(0.18, 0.27));
+    assertThat(sc.truth().expectedKind()).isNull();
+    assertThat(ScenarioGenerator.NAMES).doesNotContain(ScenarioGenerator.NEW_TENANT);
+    assertThat(ScenarioGenerator.CHECK_NAMES).doesNotContain(ScenarioGenerator.NEW_TENANT);
+  }
+
+  @Test
   void lowTrafficVariantKeepsAFewHundredEventsAtAnyScale() {
     Scenario sc = ScenarioGenerator.scenario("low_traffic");
     assertThat(sc.variants().stream().filter(v -> sc.variantId(v).equals(sc.truth().affectedVariant())).findFirst()
