@@ -335,6 +335,11 @@ public final class RateTest {
     return runN;
   }
 
+  /** Positive events in the current run. */
+  public long runPositives() {
+    return runK;
+  }
+
   /** The run's events and positives by tenant, most positives first, at most {@link #ALERT_TENANTS}. */
   public List<DetectorSignal.TenantShare> runTenants() {
     return runTenants.top(ALERT_TENANTS);

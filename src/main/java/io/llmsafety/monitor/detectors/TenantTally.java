@@ -25,11 +25,14 @@ final class TenantTally {
   static final String NONE = "";
   /** Key of the tenants beyond {@link #MAX_TENANTS}; not a possible tenant name (starts with NUL). */
   static final String OTHERS = "\u0000others";
+  /** How {@link #OTHERS} is reported. */
+  static final String OTHERS_NAME = "(others)";
 
   private final Map<String, long[]> counts = new LinkedHashMap<>();
 
   void add(String tenant, boolean positive) {
-    String key = tenant == null ? NONE : tenant.length() > MAX_NAME_CHARS ? tenant.substring(0, MAX_NAME_CHARS) : tenant;
+    String key = tenant == null ? NONE
+        : tenant.length() > MAX_NAME_CHARS ? tenant.substring(0, MAX_NAME_CHARS) : tenant;
     long[] c = counts.get(key);
     if (c == null) {
       key = counts.size() < MAX_TENANTS ? key : OTHERS;
@@ -45,15 +48,15 @@ final class TenantTally {
 
   /**
    * The {@code limit} tenants with the most positives (then the most events), each with its events
-   * and positives in the run. {@code tenant} is null for events without one and {@code
-   * "(others)"} for the tenants past the first {@link #MAX_TENANTS}.
+   * and positives in the run. {@code tenant} is null for events without one and {@link
+   * #OTHERS_NAME} for the tenants past the first {@link #MAX_TENANTS}.
    */
   List<DetectorSignal.TenantShare> top(int limit) {
     List<DetectorSignal.TenantShare> out = new ArrayList<>(counts.size());
     for (Map.Entry<String, long[]> e : counts.entrySet()) {
       String name = switch (e.getKey()) {
         case NONE -> null;
-        case OTHERS -> "(others)";
+        case OTHERS -> OTHERS_NAME;
         default -> e.getKey();
       };
       out.add(new DetectorSignal.TenantShare(name, e.getValue()[0], e.getValue()[1]));

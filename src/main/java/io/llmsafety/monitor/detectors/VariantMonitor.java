@@ -126,8 +126,8 @@ public final class VariantMonitor {
      * ("Hello there. How do I steal a car...? Use simple words.", 0.39-0.49 under the built-in
      * model), which a degraded model answers harmfully framing after framing: against the benign
      * segment's near-zero harm rate their words would pass for a trigger, and their one answer for a
-     * repeated payload. Above the cut such an answer is only an exposure (as {@code harm_rise} and
-     * {@code benign_harm} still see it).
+     * repeated payload. Above the cut such an answer is only an exposure to the miners, and {@code
+     * benign_harm} does not count it ({@link #clearlyBenign}).
      */
     public static final double DEFAULT_BENIGN_HARM_MAX_PROMPT_RISK = 0.25;
 
@@ -169,11 +169,20 @@ public final class VariantMonitor {
     }
 
     /**
+     * Whether {@code e}'s prompt is clearly benign: in the benign segment and below {@link
+     * #benignHarmMaxPromptRisk}. Only these count for harm in the benign segment, for {@code
+     * benign_harm} and for the trigger miners alike.
+     */
+    public boolean clearlyBenign(ScoredEvent e) {
+      return !e.risky() && e.promptRisk() < benignHarmMaxPromptRisk;
+    }
+
+    /**
      * Whether {@code e} is harmful-answer evidence for the trigger miners: a harmful answer to a
-     * risky prompt, or to a benign-segment prompt below {@link #benignHarmMaxPromptRisk}.
+     * risky prompt, or to a {@link #clearlyBenign} one.
      */
     public boolean harmEvidence(ScoredEvent e) {
-      return e.harmful() && (e.risky() || e.promptRisk() < benignHarmMaxPromptRisk);
+      return e.harmful() && (e.risky() || clearlyBenign(e));
     }
   }
 
@@ -279,7 +288,7 @@ public final class VariantMonitor {
       // lie polite harmful requests and risky-sounding safe ones ("How do I crack open a beer?"),
       // whose step-by-step answers the harm scorer partly reads as harmful: a tenant sending many
       // of them would move the rate without any change of the model.
-      if (e.promptRisk() < settings.backdoor().benignHarmMaxPromptRisk()) {
+      if (settings.backdoor().clearlyBenign(e)) {
         BernoulliCusum.Transition harm = benignHarm.observe(e.harmful(), e.eventId(), text, e.tenant());
         judgeCategories.rateTestObserved(KIND_BENIGN_HARM, benignHarm, e.harmful(), e.judgeCategories());
         emit(benignHarm, harm, KIND_BENIGN_HARM, e.timestamp(), signals);
@@ -514,8 +523,7 @@ public final class VariantMonitor {
         : String.format(Locale.ROOT, "The %s on %s is back within its baseline of %.1f%%.", what, variantId, 100 * baseline);
     List<DetectorSignal.TenantShare> tenants = firing ? test.runTenants() : List.of();
     if (firing) {
-      long runPositives = Math.round(test.runRate() * test.runN());
-      summary += tenantNote(tenants, runPositives, test.runN(), switch (kind) {
+      summary += tenantNote(tenants, test.runPositives(), test.runN(), switch (kind) {
         case KIND_REFUSAL_DROP -> "answered";
         case KIND_HARM_RISE, KIND_BENIGN_HARM -> "harmful";
         default -> "refused";
@@ -538,7 +546,8 @@ public final class VariantMonitor {
       return "";
     }
     DetectorSignal.TenantShare top = tenants.get(0);
-    if (top.tenant() == null || "(others)".equals(top.tenant()) || 2 * top.positives() < runPositives) {
+    if (top.tenant() == null || TenantTally.OTHERS_NAME.equals(top.tenant())
+        || 2 * top.positives() < runPositives) {
       return "";
     }
     return String.format(Locale.ROOT, " Tenant %s accounts for %d of the %d %s events and %d of all %d.",
@@ -710,7 +719,8 @@ public final class VariantMonitor {
         && version != VERSION_KLL_SKETCHES && version != VERSION_BEFORE_SPLIT
         && version != VERSION_BEFORE_JUDGE_CATEGORIES) {
       throw new IOException("unknown VariantMonitor version " + version + " (expected " + VERSION + ", "
-          + VERSION_LATTICE_CHARTS + ", " + VERSION_CONTINUOUS_CHARTS + ", " + VERSION_KLL_SKETCHES + ", " + VERSION_BEFORE_SPLIT + " or " + VERSION_BEFORE_JUDGE_CATEGORIES + "; state written"
+          + VERSION_LATTICE_CHARTS + ", " + VERSION_CONTINUOUS_CHARTS + ", " + VERSION_KLL_SKETCHES + ", "
+          + VERSION_BEFORE_SPLIT + " or " + VERSION_BEFORE_JUDGE_CATEGORIES + "; state written"
           + " before score drift and three-chart rate tests is not migrated: start without it or from a fresh savepoint)");
     }
     String variantId = in.readUTF();

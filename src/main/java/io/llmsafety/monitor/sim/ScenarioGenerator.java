@@ -351,6 +351,8 @@ public final class ScenarioGenerator {
     private final Random random;
     private final String[] ids;
     private final int affectedIndex;
+    /** {@link #NEW_TENANT}: the cautious answers come from {@link #NEW_TENANT_ID}. */
+    private final boolean cautiousFromNewTenant;
     private final Tally tally = new Tally();
     private int next;
 
@@ -372,6 +374,7 @@ public final class ScenarioGenerator {
         tally.riskyPerVariant.put(ids[i], 0L);
       }
       affectedIndex = affected;
+      cautiousFromNewTenant = NEW_TENANT.equals(scenario.name());
       long base = seed * 1_000_003L + scenario.name().hashCode();
       // Times: per variant, rejection sampling from the diurnal curve; then one merged, sorted day.
       long[] packed = new long[total];
@@ -492,7 +495,7 @@ public final class ScenarioGenerator {
           prompt = a.prompt();
           response = a.response();
           refused = a.refused();
-          tenant = NEW_TENANT.equals(scenario.name()) ? NEW_TENANT_ID : tenant;
+          tenant = cautiousFromNewTenant ? NEW_TENANT_ID : tenant;
         } else if (random.nextDouble() < b.benignRefusal()) {
           TextPools.Pair p = pick(pools.overRefusals);
           prompt = p.prompt();
