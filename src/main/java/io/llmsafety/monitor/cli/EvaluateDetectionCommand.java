@@ -5,6 +5,7 @@ import io.llmsafety.monitor.jobs.config.JobSpec;
 import io.llmsafety.monitor.sim.DetectionEvaluator;
 import io.llmsafety.monitor.sim.Scenario;
 import io.llmsafety.monitor.sim.ScenarioGenerator;
+import io.llmsafety.monitor.sim.SeedSummary;
 import io.llmsafety.monitor.sim.TextPools;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
     description = {
         "Generates one-day event streams from real texts (../shared/data), replays each through the job graph"
             + " (JobRunner.replay, the same graph as `replay`) and scores the alerts against each scenario's ground truth.",
-        "Prints a markdown table (one row per scenario), then one JSON object per scenario (the last lines).",
+        "Prints a markdown table (one row per scenario), then one JSON object per scenario and seed (the last lines).",
         "",
         "Scenarios: see --scenario.",
         "",
@@ -109,6 +110,12 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the generator. Default: ${DEFAULT-VALUE}.")
   long seed;
 
+  @Option(names = "--seeds", split = ",", paramLabel = "SEED",
+      description = "Run the scenarios once per seed (comma-separated, e.g. 1,2,3,4,5; instead of --seed) and print one"
+          + " summary row per scenario: runs detected, median [min–max] delays, false alarms in all; then each"
+          + " run's JSON object with its seed. One seed's day is one draw of the stream.")
+  List<Long> seeds = new ArrayList<>();
+
   @Option(names = "--scale", defaultValue = "1.0",
       description = "Multiplies every regular variant's daily events (low-traffic variants keep theirs). Default: ${DEFAULT-VALUE}"
           + " (about 103,000 events per scenario).")
@@ -142,6 +149,10 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
       err.println("evaluate-detection: --scale must be > 0");
       return 2;
     }
+    if (seeds.stream().distinct().count() < seeds.size()) {
+      err.println("evaluate-detection: --seeds names a seed twice: " + seeds);
+      return 2;
+    }
     List<Scenario> selected = new ArrayList<>();
     for (String n : scenarioNames(scenarios)) {
       selected.add(ScenarioGenerator.scenario(n));
@@ -152,17 +163,40 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
     Path dir = temporary ? Files.createTempDirectory("evaluate-detection") : out;
     Files.createDirectories(dir);
     try {
-      List<DetectionEvaluator.Result> results = run(selected, pools, job, dir, err);
+      List<Long> runSeeds = seeds.isEmpty() ? List.of(seed) : List.copyOf(seeds);
+      List<List<DetectionEvaluator.Result>> runs = new ArrayList<>();
+      List<String> json = new ArrayList<>();
+      List<String> perSeedTables = new ArrayList<>();
+      for (long s : runSeeds) {
+        Path runDir = seeds.isEmpty() ? dir : dir.resolve("seed-" + s);
+        Files.createDirectories(runDir);
+        List<DetectionEvaluator.Result> results = run(selected, pools, job, runDir, s, err);
+        runs.add(results);
+        perSeedTables.add("");
+        perSeedTables.add("Seed " + s + ":");
+        perSeedTables.add("");
+        perSeedTables.add(DetectionEvaluator.Result.TABLE_HEADER);
+        results.forEach(r -> perSeedTables.add(r.tableRow()));
+        results.forEach(r -> json.add(r.toJson().put("seed", s).toString()));
+      }
       List<String> lines = new ArrayList<>();
-      lines.add(DetectionEvaluator.Result.TABLE_HEADER);
-      results.forEach(r -> lines.add(r.tableRow()));
-      List<String> json = results.stream().map(r -> r.toJson().toString()).toList();
+      if (seeds.isEmpty()) {
+        lines.add(DetectionEvaluator.Result.TABLE_HEADER);
+        runs.get(0).forEach(r -> lines.add(r.tableRow()));
+      } else {
+        lines.add(SeedSummary.TABLE_HEADER);
+        SeedSummary.of(runs).forEach(r -> lines.add(r.tableRow()));
+      }
       lines.forEach(stdout::println);
       stdout.println();
       json.forEach(stdout::println);
       stdout.flush();
       if (!temporary) {
-        Files.write(dir.resolve("results.md"), lines, StandardCharsets.UTF_8);
+        List<String> md = new ArrayList<>(lines);
+        if (!seeds.isEmpty()) {
+          md.addAll(perSeedTables);
+        }
+        Files.write(dir.resolve("results.md"), md, StandardCharsets.UTF_8);
         Files.write(dir.resolve("results.jsonl"), json, StandardCharsets.UTF_8);
       }
       return 0;
@@ -173,8 +207,8 @@ final class EvaluateDetectionCommand implements Callable<Integer> {
     }
   }
 
-  private List<DetectionEvaluator.Result> run(List<Scenario> selected, TextPools pools, JobSpec job, Path dir, PrintWriter err)
-      throws Exception {
+  private List<DetectionEvaluator.Result> run(List<Scenario> selected, TextPools pools, JobSpec job, Path dir, long seed,
+      PrintWriter err) throws Exception {
     Map<String, ScenarioGenerator.Stream> streams = new LinkedHashMap<>();
     Map<String, List<String>> alerts = new LinkedHashMap<>();
     for (Scenario s : selected) {

@@ -21,7 +21,7 @@ class EvaluateDetectionCommandTest {
   void helpDefinesTheMetrics() {
     StringWriter out = new StringWriter();
     assertThat(run(out, new StringWriter(), "evaluate-detection", "--help")).isZero();
-    assertThat(out.toString()).contains("--data", "--scenario", "--out", "--seed", "--job", "false alarms", "trigger top-k",
+    assertThat(out.toString()).contains("--data", "--scenario", "--out", "--seed", "--seeds", "--job", "false alarms", "trigger top-k",
         "ln(ARL0) / KL(p1 || p0)", "segment events");
   }
 
@@ -45,6 +45,14 @@ class EvaluateDetectionCommandTest {
         io.llmsafety.monitor.sim.ScenarioGenerator.NAMES);
     assertThat(EvaluateDetectionCommand.scenarioNames(java.util.List.of("gradual", "abrupt")))
         .containsExactly("gradual", "abrupt");
+  }
+
+  @Test
+  void aSeedNamedTwiceIsAUsageError() {
+    StringWriter err = new StringWriter();
+    String data = SharedData.file("README.md").getParent().toString();
+    assertThat(run(new StringWriter(), err, "evaluate-detection", "--data", data, "--seeds", "1,2,1")).isEqualTo(2);
+    assertThat(err.toString()).contains("--seeds names a seed twice");
   }
 
   @Test

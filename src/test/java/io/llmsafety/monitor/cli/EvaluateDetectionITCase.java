@@ -125,4 +125,36 @@ class EvaluateDetectionITCase {
         .doesNotContain(r.path("affected_variant").asText() + ":refusal_drop")
         .doesNotContain(r.path("affected_variant").asText() + ":harm_rise");
   }
+
+  @Test
+  @Timeout(300)
+  void severalSeedsPrintOneSummaryRowPerScenarioAndEachRunsResultWithItsSeed() throws Exception {
+    java.nio.file.Path dir = Files.createTempDirectory("evaluate-detection-seeds");
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    var cli = Main.commandLine();
+    cli.setOut(new java.io.PrintWriter(out, true));
+    cli.setErr(new java.io.PrintWriter(err, true));
+    int code = cli.execute("evaluate-detection", "--data",
+        io.llmsafety.monitor.detectors.SharedData.file("README.md").getParent().toString(), "--scale", "0.05",
+        "--seeds", "7,8", "--scenario", "healthy", "--scenario", "abrupt", "--single-replay", "--out", dir.toString());
+    assertThat(code).as(err.toString()).isZero();
+
+    String[] lines = out.toString().strip().split("\n");
+    assertThat(lines[0]).isEqualTo(io.llmsafety.monitor.sim.SeedSummary.TABLE_HEADER.split("\n")[0]);
+    assertThat(lines[2]).startsWith("| healthy | none (silent) | n/a |");
+    assertThat(lines[3]).startsWith("| abrupt | refusal_drop |").contains(" of 2");
+    List<String> seeds = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("results.jsonl"))) {
+      JsonNode r = AlertJson.mapper().readTree(line);
+      seeds.add(r.path("scenario").asText() + "@" + r.path("seed").asLong());
+    }
+    assertThat(seeds).containsExactly("healthy@7", "abrupt@7", "healthy@8", "abrupt@8");
+    assertThat(dir.resolve("seed-7").resolve("abrupt.alerts.jsonl")).isRegularFile();
+    assertThat(dir.resolve("seed-8").resolve("all-scenarios.events.jsonl.gz")).isRegularFile();
+    // Two seeds are two different days.
+    assertThat(Files.readAllBytes(dir.resolve("seed-7").resolve("all-scenarios.events.jsonl.gz")))
+        .isNotEqualTo(Files.readAllBytes(dir.resolve("seed-8").resolve("all-scenarios.events.jsonl.gz")));
+    assertThat(Files.readString(dir.resolve("results.md"))).contains("Seed 7:", "Seed 8:");
+  }
 }
